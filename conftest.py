@@ -1,0 +1,3 @@
+"""Root conftest: loads the stop-the-line plugin that orders and gates every stage."""
+
+pytest_plugins = ["pipeline.plugin"]
