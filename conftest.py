@@ -1,3 +1,4 @@
 """Root conftest: loads the stop-the-line plugin that orders and gates every stage."""
 
-pytest_plugins = ["pipeline.plugin"]
+# pytester drives the plugin's own tests, which run pytest inside pytest.
+pytest_plugins = ["pipeline.plugin", "pytester"]

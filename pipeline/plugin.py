@@ -87,6 +87,8 @@ class StopTheLine:
         items[:] = sorted(items, key=lambda item: STAGES.index(self.stage_of[item.nodeid]))
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
+        if self.collection_error:  # pytest calls this hook even after modifyitems raised
+            return
         for item in session.items:
             stage = self.stage_of[item.nodeid]
             self.results.setdefault(stage, StageResult(stage)).tests += 1
@@ -159,16 +161,19 @@ class StopTheLine:
         """Give why the run ended before its stages could report, or None."""
         if self.collection_error:
             return self.collection_error
+        if session.testsfailed and not self.first_failure:
+            return f"{session.testsfailed} error(s) during collection"
         if exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR):
             return f"pytest ended with {pytest.ExitCode(exitstatus).name}"
-        if session.testsfailed and not self.first_failure:
-            return "errors during collection"
         return None
 
     def _announce(self, stage: str) -> None:
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
-            reporter.ensure_newline()
+            # In -q mode progress dots leave the cursor mid-line without a file path,
+            # which ensure_newline() does not see.
+            if reporter._tw.width_of_current_line:
+                reporter.write_line("")
             reporter.write_sep("-", f"stage {STAGES.index(stage) + 1}/{len(STAGES)}: {stage} "
                                     f"({self.results[stage].tests} tests)")
 

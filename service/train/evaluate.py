@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, log_loss, precision_recall_fscore_support
+
+from service.bundle import load_bundle
+from service.features import encode
+from service.predictor import Predictor
+from service.schema import InputSchema
 
 
 def evaluate(
@@ -45,3 +51,18 @@ def _normalised(probabilities: npt.NDArray[np.float32]) -> npt.NDArray[np.float6
 def macro_f1(labels: npt.NDArray[np.int64], predicted: npt.NDArray[np.int64], n_classes: int) -> float:
     """Give the macro-F1 of `predicted` against `labels`."""
     return float(f1_score(labels, predicted, labels=list(range(n_classes)), average="macro", zero_division=0))
+
+
+def champion_macro_f1(
+    champion: Path, schema: InputSchema, rows: dict[str, Any], labels: npt.NDArray[np.int64]
+) -> float:
+    """Give the champion bundle's macro-F1 on the challenger's holdout rows.
+
+    Raises BundleIntegrityError when the champion is corrupt, and ValueError
+    when it serves a different schema, since then the two cannot be compared.
+    """
+    bundle = load_bundle(champion)
+    if bundle.card.input_schema != schema:
+        raise ValueError(f"champion {champion} was trained on a different input schema; it cannot be compared")
+    predicted, _ = Predictor.from_bundle(bundle).predict(encode(schema, rows))
+    return macro_f1(labels, predicted, len(bundle.card.classes))

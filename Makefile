@@ -1,0 +1,47 @@
+# stopline: every target is a one-line alias for a command you can also run by hand.
+.DEFAULT_GOAL := help
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+VENV := .venv/bin
+BUNDLE ?= artifacts/model
+
+## help: list the targets
+.PHONY: help
+help:
+	@grep -E '^## ' $(MAKEFILE_LIST) | sed 's/^## /  make /'
+
+## setup: create .venv from the locked dependencies (installs uv into it)
+.PHONY: setup
+setup:
+	@scripts/setup.sh
+
+## pipeline: the main job — every stage in order, stopping the line at the first failure
+.PHONY: pipeline
+pipeline: setup
+	$(VENV)/pytest -x
+
+## test: the stages that need no Docker engine (lint, unit, component, model)
+.PHONY: test
+test: setup
+	$(VENV)/pytest -m "lint or unit or component or model"
+
+## train: validate the data, train, evaluate and write the bundle to artifacts/model
+.PHONY: train
+train: setup
+	$(VENV)/python -m service.train --out $(BUNDLE)
+
+## serve: run the service on 127.0.0.1:8000 with the bundle (trains one if missing)
+.PHONY: serve
+serve: setup
+	@[ -f $(BUNDLE)/bundle.json ] || $(VENV)/python -m service.train --out $(BUNDLE)
+	$(VENV)/python -m service --bundle $(BUNDLE)
+
+## lock: re-resolve requirements/*.txt (with hashes) from requirements/*.in
+.PHONY: lock
+lock: setup
+	scripts/lock.sh
+
+## clean: remove the virtual environment, artifacts and reports
+.PHONY: clean
+clean:
+	rm -rf .venv artifacts reports .hypothesis
