@@ -1,0 +1,85 @@
+"""Per-request observation, as pure ASGI middleware: request id, JSON access log line, request metrics.
+
+The request id is the client's X-Request-ID when it is sane (1-128 visible
+ASCII characters), else a new one; either way it is echoed back. The access
+log carries method, path, route, status, duration and id, never a body or a
+query string.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time
+
+from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from service.app.logs import ACCESS_LOGGER
+from service.app.metrics import UNMATCHED, AppMetrics
+
+REQUEST_ID_HEADER = b"x-request-id"
+SANE_REQUEST_ID = re.compile(rb"[!-~]{1,128}")
+access_log = logging.getLogger(ACCESS_LOGGER)
+
+
+def request_id_of(scope: Scope) -> bytes:
+    """Give the client's request id when it is sane, else a fresh random one."""
+    for name, value in scope["headers"]:
+        if name == REQUEST_ID_HEADER and SANE_REQUEST_ID.fullmatch(value):
+            return bytes(value)
+    return os.urandom(16).hex().encode()
+
+
+def route_of(scope: Scope) -> str:
+    """Give the route template that matched, else the one the path would match, else `(unmatched)`."""
+    route = scope.get("route")
+    if route is not None:
+        return str(route.path)
+    app = scope.get("app")  # answered before routing (413, 503): find the template ourselves
+    for candidate in getattr(app, "routes", ()):
+        match, _ = candidate.matches(scope)
+        if match != Match.NONE:
+            return str(candidate.path)
+    return UNMATCHED
+
+
+class Observe:
+    """Tags each HTTP request with an id, then logs and counts it once it is answered."""
+
+    def __init__(self, app: ASGIApp, metrics: AppMetrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        request_id = request_id_of(scope)
+        status = 500  # what the client gets if the app fails before answering
+
+        async def tagged_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", ()), (REQUEST_ID_HEADER, request_id)]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tagged_send)
+        finally:
+            seconds = time.perf_counter() - started
+            route = route_of(scope)
+            self.metrics.observe_request(route, scope["method"], status, seconds)
+            if access_log.isEnabledFor(logging.INFO):
+                access_log.info("request", extra={"fields": {
+                    "request_id": request_id.decode(),
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "route": route,
+                    "status": status,
+                    "duration_ms": round(seconds * 1000, 3),
+                    "client": (scope.get("client") or ("", 0))[0],
+                }})

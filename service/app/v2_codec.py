@@ -1,0 +1,140 @@
+"""V2 tensors to feature columns and back, checked a whole column at a time.
+
+A column is accepted by vectorised checks (value types as a set, ranges with
+numpy, categories as a set); only a column that fails is walked value by
+value, through the same strict validators as POST /predict, so both APIs
+refuse a value with the same words.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from pydantic import ValidationError
+
+from service.app.problems import InvalidRecords, Problem
+from service.app.predictions import Predictions
+from service.app.served_model import ServedModel
+from service.app.v2_types import InferenceRequest, MetadataTensor, ModelMetadata, RequestInput
+from service.schema import Feature, NumberFeature
+
+NUMBER_TYPES = ("FP32", "FP64")
+OUTPUTS = ("label", "probabilities")
+PLATFORM = "onnxruntime_onnx"
+
+
+def model_metadata(model: ServedModel) -> ModelMetadata:
+    """Give the V2 metadata: one input per feature, outputs `label` and `probabilities`."""
+    inputs = [
+        MetadataTensor(name=f.name, datatype="FP64", shape=[-1], parameters={"content_type": "np"})
+        if isinstance(f, NumberFeature)
+        else MetadataTensor(name=f.name, datatype="BYTES", shape=[-1], parameters={"content_type": "str"})
+        for f in model.schema.features
+    ]
+    outputs = [
+        MetadataTensor(name="label", datatype="BYTES", shape=[-1], parameters={"content_type": "str"}),
+        MetadataTensor(name="probabilities", datatype="FP32", shape=[-1, len(model.classes)]),
+    ]
+    return ModelMetadata(
+        name=model.name, versions=[model.version], platform=PLATFORM, inputs=inputs, outputs=outputs,
+        parameters={"classes": list(model.classes)},
+    )
+
+
+def columns_of(request: InferenceRequest, model: ServedModel) -> dict[str, list[Any]]:
+    """Give one validated column per feature; raise InvalidRecords listing every problem."""
+    problems: list[Problem] = []
+    by_name: dict[str, tuple[int, RequestInput]] = {}
+    for i, tensor in enumerate(request.inputs):
+        if tensor.name not in model.adapters:
+            problems.append(Problem(("body", "inputs", i, "name"), f"{tensor.name!r} is not an input of this model; "
+                                    f"its inputs are {list(model.schema.names)}", "unknown_input", "inputs"))
+        elif tensor.name in by_name:
+            problems.append(Problem(("body", "inputs", i, "name"), f"input {tensor.name!r} appears twice",
+                                    "duplicate_input", tensor.name))
+        else:
+            by_name[tensor.name] = (i, tensor)
+    for name in model.schema.names:
+        if name not in by_name:
+            problems.append(Problem(("body", "inputs"), f"input {name!r} is missing", "missing", name))
+    rows = {tensor.shape[0] for _, tensor in by_name.values() if tensor.shape}
+    columns: dict[str, list[Any]] = {}
+    for name, (i, tensor) in by_name.items():
+        column = _column(model.schema.feature(name), i, tensor, model, problems)
+        if column is not None:
+            columns[name] = column
+    if len(rows) > 1:
+        problems.append(Problem(("body", "inputs"), f"inputs hold different numbers of rows: {sorted(rows)}",
+                                "shape_mismatch", "inputs"))
+    for i, output in enumerate(request.outputs or ()):
+        if output.name not in OUTPUTS:
+            problems.append(Problem(("body", "outputs", i, "name"), f"{output.name!r} is not an output of this model; "
+                                    f"its outputs are {list(OUTPUTS)}", "unknown_output", "outputs"))
+    if problems:
+        raise InvalidRecords(problems)
+    return columns
+
+
+def _column(
+    feature: Feature, i: int, tensor: RequestInput, model: ServedModel, problems: list[Problem]
+) -> list[Any] | None:
+    """Give the tensor's values as a flat column, or None after adding its problems."""
+    name, where, max_rows = feature.name, ("body", "inputs", i), model.max_rows
+    allowed = NUMBER_TYPES if isinstance(feature, NumberFeature) else ("BYTES",)
+    found = len(problems)
+    if tensor.datatype not in allowed:
+        problems.append(Problem((*where, "datatype"), f"{name}: datatype {tensor.datatype!r} does not fit; "
+                                f"send {' or '.join(allowed)}", "datatype", name))
+    shape = tensor.shape
+    if len(shape) not in (1, 2) or (len(shape) == 2 and shape[1] != 1):
+        problems.append(Problem((*where, "shape"), f"{name}: shape {shape} is not [n] or [n, 1]", "shape", name))
+    elif not 1 <= shape[0] <= max_rows:
+        problems.append(Problem((*where, "shape"), f"{name}: {shape[0]} rows; send 1 to {max_rows}",
+                                "too_short" if shape[0] < 1 else "too_long", name))
+    data = tensor.data
+    if len(shape) == 2 and all(isinstance(v, list) and len(v) == 1 for v in data):
+        data = [v[0] for v in data]  # [[x], [y]] is the nested form of shape [n, 1]
+    if shape and len(data) != shape[0]:
+        problems.append(Problem((*where, "data"), f"{name}: data holds {len(data)} values, its shape says "
+                                f"{shape[0]}", "shape_mismatch", name))
+    if len(problems) > found:
+        return None
+    if not _acceptable(feature, data):
+        adapter = model.adapters[name]
+        for j, value in enumerate(data):
+            try:
+                adapter.validate_python(value)
+            except ValidationError as exc:
+                problems.extend(Problem((*where, "data", j), f"{name}: {e['msg']}", e["type"], name)
+                                for e in exc.errors(include_url=False))
+        return None
+    return data
+
+
+def _acceptable(feature: Feature, data: list[Any]) -> bool:
+    """Tell whether every value is allowed, with set and numpy checks over the whole column."""
+    types = set(map(type, data))
+    if feature.nullable:
+        types.discard(type(None))
+    if isinstance(feature, NumberFeature):
+        if not types <= {int, float}:
+            return False  # bool is its own type here, so true and false are refused
+        values = np.array(data, dtype=np.float64)  # None becomes NaN
+        inside = (values >= feature.min) & (values <= feature.max)
+        return bool(np.all(inside | np.isnan(values)) if feature.nullable else np.all(inside))
+    if not types <= {str}:
+        return False
+    return set(data) - {None} <= set(feature.categories)
+
+
+def outputs_of(answer: Predictions, model: ServedModel, requested: list[str] | None) -> list[dict[str, Any]]:
+    """Give the requested outputs (default both), data flattened row-major."""
+    n, k = answer.probabilities.shape
+    tensors: dict[str, dict[str, Any]] = {
+        "label": {"name": "label", "datatype": "BYTES", "shape": [n], "parameters": {"content_type": "str"},
+                  "data": [model.classes[i] for i in answer.indices.tolist()]},
+        "probabilities": {"name": "probabilities", "datatype": "FP32", "shape": [n, k],
+                          "data": answer.probabilities.ravel().tolist()},
+    }
+    return [tensors[name] for name in (requested or OUTPUTS)]
