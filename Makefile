@@ -25,6 +25,16 @@ pipeline: setup
 test: setup
 	$(VENV)/pytest -m "lint or unit or component or model"
 
+## faults: prove the stop — inject a fault at each stage into a scratch copy and check the line stops there
+.PHONY: faults
+faults: setup
+	$(VENV)/pytest tests/faults
+
+## act: run the GitHub workflow locally with act, green and with an injected failure
+.PHONY: act
+act: setup
+	scripts/act.sh
+
 ## train: validate the data, train, evaluate and write the bundle to artifacts/model
 .PHONY: train
 train: setup

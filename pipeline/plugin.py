@@ -43,6 +43,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    from pipeline import hooks
+
+    pluginmanager.add_hookspecs(hooks)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     for stage in STAGES:
         config.addinivalue_line("markers", f"{stage}: stage {STAGES.index(stage) + 1} — {STAGE_DOCS[stage]}")
@@ -59,6 +65,7 @@ class StopTheLine:
 
     config: pytest.Config
     stage_of: dict[str, str] = field(default_factory=dict)
+    available: dict[str, int] = field(default_factory=dict)  # per stage, before -m/-k deselect
     results: dict[str, StageResult] = field(default_factory=dict)
     outcomes: dict[str, str] = field(default_factory=dict)
     first_failure: dict[str, str] = field(default_factory=dict)
@@ -81,6 +88,7 @@ class StopTheLine:
                 problems.append(f"{item.nodeid}: needs exactly one stage marker of {list(STAGES)}, has {found}")
             else:
                 self.stage_of[item.nodeid] = stages[0]
+                self.available[stages[0]] = self.available.get(stages[0], 0) + 1
         if problems:
             self.collection_error = "tests without a single stage marker:\n  " + "\n  ".join(problems)
             raise pytest.UsageError(f"stopline: {self.collection_error}")
@@ -101,12 +109,17 @@ class StopTheLine:
             self.current = stage
             self._announce(stage)
         outcome = yield
-        last_of_stage = nextitem is None or self.stage_of[nextitem.nodeid] != stage
-        if self.results[stage].failed and last_of_stage and nextitem is not None:
+        if nextitem is not None and self.stage_of[nextitem.nodeid] == stage:
+            return outcome
+        result = self.results[stage]
+        item.config.hook.pytest_stopline_stage_finished(
+            session=item.session, stage=stage, status=result.status, complete=result.tests == self.available[stage]
+        )
+        if result.failed and nextitem is not None:
             self.stopped_at = stage
             later = [s for s in self.results if STAGES.index(s) > STAGES.index(stage)]
             item.session.shouldfail = (
-                f"stopped the line at stage {stage!r} ({self.results[stage].failed} failed); "
+                f"stopped the line at stage {stage!r} ({result.failed} failed); "
                 f"not run: {', '.join(later)}"
             )
         return outcome
@@ -117,6 +130,8 @@ class StopTheLine:
             return
         result = self.results[stage]
         result.seconds += report.duration
+        if report.when == "teardown":  # by then user_properties holds everything the test recorded
+            result.figures.update(report.user_properties)
         previous = self.outcomes.get(report.nodeid)
         if report.failed and previous != "failed":
             result.failed += 1
@@ -155,6 +170,8 @@ class StopTheLine:
                 f"  {stage['name']:<10} {stage['status']:<8} {stage['tests']:>4} tests "
                 f"{stage['failed']:>3} failed {stage['seconds']:>8.2f} s"
             )
+            for name, value in stage.get("figures", {}).items():
+                terminalreporter.write_line(f"  {'':<10} {name} = {value}")
         terminalreporter.write_line(verdict(report), bold=True, red=report["status"] != "passed")
 
     def _error(self, session: pytest.Session, exitstatus: int) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,8 @@ class StageResult:
     failed: int = 0
     skipped: int = 0
     seconds: float = 0.0
+    # Measurements tests publish with `record_property(name, value)`: image size, time to ready.
+    figures: dict[str, Any] = field(default_factory=dict)
 
     @property
     def status(self) -> str:
@@ -51,6 +53,8 @@ def build_report(
             "skipped": result.skipped,
             "seconds": round(result.seconds, 3),
         }
+        if result.figures:
+            entry["figures"] = result.figures
         if result.name in first_failure:
             entry["first_failure"] = first_failure[result.name]
         if result.status == "not_run" and stopped_at and STAGES.index(result.name) > STAGES.index(stopped_at):
@@ -101,6 +105,10 @@ def to_markdown(report: dict[str, Any]) -> str:
         lines.append(
             f"| {stage['name']} | {stage['status']} | {stage['tests']} | {stage['failed']} | {stage['seconds']:.2f} |"
         )
+    figures = [(s["name"], k, v) for s in report["stages"] for k, v in s.get("figures", {}).items()]
+    if figures:
+        lines += ["", "| stage | figure | value |", "|---|---|---:|"]
+        lines += [f"| {stage} | {name} | {value} |" for stage, name, value in figures]
     lines += ["", f"**{verdict(report)}**", ""]
     return "\n".join(lines)
 

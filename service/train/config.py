@@ -40,6 +40,7 @@ class GateConfig(BaseModel):
 
     min_macro_f1: float = Field(0.95, ge=0, le=1, description="Lowest acceptable macro-F1.")
     min_accuracy: float = Field(0.0, ge=0, le=1, description="Lowest acceptable accuracy.")
+    max_log_loss: float | None = Field(None, gt=0, description="Highest acceptable log-loss (calibration).")
     champion: Path | None = Field(None, description="Bundle the challenger must not regress from.")
     max_regression: float = Field(
         0.01, ge=0, le=1, description="How much macro-F1 the challenger may lose to the champion."

@@ -13,6 +13,8 @@ def threshold_failures(metrics: Mapping[str, float], gate: GateConfig) -> list[s
     for metric, floor in (("macro_f1", gate.min_macro_f1), ("accuracy", gate.min_accuracy)):
         if metrics[metric] < floor:
             failures.append(f"holdout {metric} {metrics[metric]:.4f} is below the threshold {floor:.4f}")
+    if gate.max_log_loss is not None and metrics["log_loss"] > gate.max_log_loss:
+        failures.append(f"holdout log_loss {metrics['log_loss']:.4f} is above the limit {gate.max_log_loss:.4f}")
     return failures
 
 

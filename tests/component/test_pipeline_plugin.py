@@ -188,3 +188,33 @@ def test_flake8_items_belong_to_the_lint_stage(project):
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*F401 'os' imported but unused*"])
     assert report_of(project)["stopped_at"] == "lint"
+
+
+def test_conftests_hear_when_a_stage_finishes_and_whether_all_of_it_ran(project):
+    project.makeconftest("""
+        pytest_plugins = ["pipeline.plugin"]
+
+        def pytest_stopline_stage_finished(session, stage, status, complete):
+            with open("finished.log", "a") as log:
+                log.write(f"{stage} {status} {complete}\\n")
+    """)
+    write_stages(project, failing=("component",))
+    project.runpytest()
+    project.runpytest("-k", "first", "-m", "unit")
+    assert (project.path / "finished.log").read_text().splitlines() == [
+        "lint passed True", "unit passed True", "component failed True",
+        "unit passed False",
+    ]
+
+
+def test_figures_recorded_by_tests_reach_the_report(project):
+    project.makepyfile(test_figure="""
+        import pytest
+
+        @pytest.mark.build
+        def test_measures(record_property):
+            record_property("image_mb_over_base", 162.7)
+    """)
+    project.runpytest()
+    assert report_of(project)["stages"][0]["figures"] == {"image_mb_over_base": 162.7}
+    assert "| build | image_mb_over_base | 162.7 |" in (project.path / "reports" / "pipeline.md").read_text()

@@ -1,5 +1,6 @@
 """The model stage trains the default project once, into the bundle the build stage ships."""
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,9 @@ from service.train.run import TrainingRun, train
 from tests.paths import ROOT
 
 GATED_BUNDLE = ROOT / "artifacts" / "model"
+# Written only when every model-stage test passed on GATED_BUNDLE: the build
+# stage ships a bundle only if its digest is the one recorded here.
+GATE_RECORD = ROOT / "artifacts" / "gate.json"
 
 
 @pytest.fixture(scope="session")
@@ -22,7 +26,22 @@ def config() -> TrainConfig:
 
 @pytest.fixture(scope="session")
 def run(config: TrainConfig) -> TrainingRun:
+    GATE_RECORD.unlink(missing_ok=True)  # the new candidate is ungated until the whole stage passes
     return train(config, out=GATED_BUNDLE)
+
+
+def pytest_stopline_stage_finished(session: pytest.Session, stage: str, status: str, complete: bool) -> None:
+    if stage != "model" or status != "passed" or not complete:
+        return
+    bundle = load_bundle(GATED_BUNDLE)
+    record = {
+        "bundle": str(GATED_BUNDLE.relative_to(ROOT)),
+        "bundle_sha256": bundle.digest,
+        "model_version": bundle.card.version,
+        "git_sha": bundle.card.git_sha,
+        "metrics": {k: bundle.card.metrics[k] for k in ("macro_f1", "accuracy", "log_loss")},
+    }
+    GATE_RECORD.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,8 @@ pytestmark = pytest.mark.model
 def test_holdout_metrics_meet_the_configured_thresholds(run, config):
     metrics = run.card.metrics
     assert metrics["holdout_rows"] == 86
-    assert threshold_failures(metrics, config.gate) == []
+    failures = threshold_failures(metrics, config.gate)
+    assert not failures, "; ".join(failures)
 
 
 def test_the_bundle_records_every_metric_the_card_promises(run):
@@ -31,7 +32,8 @@ def test_no_regression_against_the_configured_champion(run, config):
     if config.gate.champion is None:
         pytest.skip("no champion configured (gate.champion in stopline.toml)")
     champion = champion_macro_f1(config.gate.champion, config.input_schema, run.holdout.rows, run.holdout.labels)
-    assert regression_failure(run.card.metrics["macro_f1"], champion, config.gate.max_regression) is None
+    failure = regression_failure(run.card.metrics["macro_f1"], champion, config.gate.max_regression)
+    assert failure is None, failure
 
 
 def test_the_champion_check_passes_an_equal_model_and_stops_a_weaker_one(run, config, tmp_path):

@@ -8,15 +8,20 @@ pytestmark = pytest.mark.unit
 
 def test_metrics_at_or_above_every_threshold_pass():
     gate = GateConfig(min_macro_f1=0.95, min_accuracy=0.9)
-    assert threshold_failures({"macro_f1": 0.95, "accuracy": 0.9}, gate) == []
+    assert threshold_failures({"macro_f1": 0.95, "accuracy": 0.9, "log_loss": 0.3}, gate) == []
 
 
 def test_each_missed_threshold_is_named_with_both_numbers():
-    gate = GateConfig(min_macro_f1=0.95, min_accuracy=0.97)
-    assert threshold_failures({"macro_f1": 0.9412, "accuracy": 0.96}, gate) == [
+    gate = GateConfig(min_macro_f1=0.95, min_accuracy=0.97, max_log_loss=0.1)
+    assert threshold_failures({"macro_f1": 0.9412, "accuracy": 0.96, "log_loss": 0.25}, gate) == [
         "holdout macro_f1 0.9412 is below the threshold 0.9500",
         "holdout accuracy 0.9600 is below the threshold 0.9700",
+        "holdout log_loss 0.2500 is above the limit 0.1000",
     ]
+
+
+def test_log_loss_is_unlimited_unless_configured():
+    assert threshold_failures({"macro_f1": 1.0, "accuracy": 1.0, "log_loss": 5.0}, GateConfig()) == []
 
 
 def test_a_challenger_may_lose_up_to_the_margin_and_no_more():

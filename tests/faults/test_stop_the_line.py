@@ -1,0 +1,98 @@
+"""Stop the line, proven: a fault injected at each stage stops the whole pipeline there.
+
+Each case copies the project into a scratch git repository, injects one fault,
+runs the single gate (`pytest -x`) there, and checks that the line stopped at
+that stage, every later stage was not run, the exit status is non-zero, and no
+image exists for the scratch commit. These run whole pipelines, so they live
+outside `testpaths`: `make faults` runs them (after `make pipeline`).
+"""
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.containers import DOCKER_SCRIPTS, sh
+from tests.paths import ROOT
+
+pytestmark = pytest.mark.smoke
+
+STAGES = ["lint", "unit", "component", "model", "build", "smoke"]
+
+
+def scratch_copy(tmp_path: Path) -> Path:
+    """Give a scratch repository holding the project's files (tracked and untracked, not ignored)."""
+    project = tmp_path / "project"
+    files = sh("git", "ls-files", "-z", "--cached", "--others", "--exclude-standard").stdout.split("\0")
+    for name in filter(None, files):
+        if (ROOT / name).is_file():
+            (project / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, project / name)
+    (project / ".venv").symlink_to(ROOT / ".venv")
+    if (ROOT / "build" / "wheels").is_dir():  # the wheelhouse; hard links, as docker ignores symlinks
+        shutil.copytree(ROOT / "build" / "wheels", project / "build" / "wheels", copy_function=os_link)
+    return project
+
+
+def os_link(source: str, destination: str) -> None:
+    Path(destination).hardlink_to(source)
+
+
+def commit(project: Path) -> str:
+    git = ["git", "-C", str(project), "-c", "user.name=faults", "-c", "user.email=faults@stopline.invalid"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "scratch with an injected fault"], check=True)
+    return subprocess.run([*git, "rev-parse", "--short=12", "HEAD"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+def append(path: Path, text: str) -> None:
+    path.write_text(path.read_text() + text)
+
+
+def replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"{path}: {old!r} not found"
+    path.write_text(text.replace(old, new))
+
+
+FAULTS = {
+    "lint": lambda p: append(p / "service" / "features.py", "\nimport os\n"),
+    "unit": lambda p: (p / "tests" / "unit" / "test_injected.py").write_text(
+        "import pytest\n\npytestmark = pytest.mark.unit\n\n\ndef test_injected():\n    assert 1 == 2\n"),
+    # Bad data is caught where the committed data is first checked: the component stage.
+    "component": lambda p: replace(p / "data" / "penguins.csv", "Adelie,Torgersen,39.1", "Adelie,Atlantis,39.1"),
+    # A gate out of reach: the model's holdout log-loss is about 0.02.
+    "model": lambda p: replace(p / "stopline.toml", "max_log_loss = 0.2", "max_log_loss = 0.001"),
+    # A Dockerfile that lints clean but cannot build: it copies a directory that does not exist.
+    "build": lambda p: replace(p / "Dockerfile", "COPY artifacts/model/ /app/model/",
+                               "COPY artifacts/absent/ /app/model/"),
+    # The service is pointed at a bundle that is not there: it refuses to start, so never becomes ready.
+    "smoke": lambda p: replace(p / "docker-compose.yml", "    stop_grace_period:",
+                               "    environment:\n      STOPLINE_SERVICE_BUNDLE: /nonexistent\n    stop_grace_period:"),
+}
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_a_fault_stops_the_line_at_its_stage(tmp_path, stage):
+    project = scratch_copy(tmp_path)
+    FAULTS[stage](project)
+    sha = commit(project)
+    done = subprocess.run([str(project / ".venv" / "bin" / "pytest"), "-x", "-q"],
+                          cwd=project, capture_output=True, text=True, timeout=1200)
+    tail = done.stdout[-3000:] + done.stderr[-2000:]
+    assert done.returncode == 1, tail
+    report = json.loads((project / "reports" / "pipeline.json").read_text())
+    assert report["status"] == "failed"
+    assert report["stopped_at"] == stage, tail
+    statuses = {s["name"]: s["status"] for s in report["stages"]}
+    position = STAGES.index(stage)
+    assert all(statuses[s] == "passed" for s in STAGES[:position]), statuses
+    assert statuses[stage] == "failed"
+    assert all(statuses[s] == "not_run" for s in STAGES[position + 1:]), statuses
+    assert f"LINE STOPPED at stage '{stage}'" in done.stdout
+    client = sh(DOCKER_SCRIPTS / "docker-cmd.sh").stdout.strip()
+    assert sh(client, "image", "inspect", f"stopline:{sha}", check=False).returncode != 0, "an image was left"
