@@ -16,7 +16,8 @@ from service.errors import DataValidationError
 from service.schema import CategoryFeature, NumberFeature
 from service.train.config import TrainConfig
 
-Column = list[float] | list[str | None]
+# Numbers as floats (NaN when missing), categories as strings (None when missing).
+Column = list[float | str | None]
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class Dataset:
 
     def take(self, rows: npt.NDArray[np.intp]) -> dict[str, Column]:
         """Give the columns restricted to `rows`, in that order."""
-        return {name: [values[i] for i in rows] for name, values in self.columns.items()}  # type: ignore[misc]
+        return {name: [values[i] for i in rows] for name, values in self.columns.items()}
 
 
 def _decode(path: Path) -> tuple[bytes, str]:
@@ -100,7 +101,7 @@ def load_dataset(path: Path, config: TrainConfig) -> Dataset:
         raise DataValidationError(str(path), problems)
     position = {name: header.index(name) for name in header}
     features = config.input_schema.features
-    columns: dict[str, list] = {f.name: [] for f in features}
+    columns: dict[str, Column] = {f.name: [] for f in features}
     labels: list[int] = []
     missing_tokens = set(config.missing_values)
     class_index = {c: i for i, c in enumerate(config.classes)}

@@ -45,7 +45,8 @@ def evaluate(
 def _normalised(probabilities: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
     # float32 rows sum to 1 only within float32 precision; log_loss checks more tightly.
     wide = probabilities.astype(np.float64)
-    return wide / wide.sum(axis=1, keepdims=True)
+    normalised: npt.NDArray[np.float64] = wide / wide.sum(axis=1, keepdims=True)
+    return normalised
 
 
 def macro_f1(labels: npt.NDArray[np.int64], predicted: npt.NDArray[np.int64], n_classes: int) -> float:

@@ -44,7 +44,8 @@ def to_onnx(pipeline: Pipeline, n_features: int) -> bytes:
     )
     # skl2onnx stamps its own version; the bytes must depend on the model only.
     onnx_model.producer_version = ""
-    return onnx_model.SerializeToString()
+    serialised: bytes = onnx_model.SerializeToString()
+    return serialised
 
 
 def check_parity(pipeline: Pipeline, predictor: Predictor, features: npt.NDArray[np.float32]) -> float:

@@ -72,3 +72,8 @@ def test_the_fault_injection_suite_passes_flake8():
     # tests/faults is outside testpaths (each case runs a whole pipeline), so pytest-flake8 never sees it.
     done = run(str(TOOLS / "flake8"), "tests/faults")
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_shipped_code_and_the_plugin_pass_mypy_strict():
+    done = run(str(TOOLS / "mypy"))  # files and strictness from mypy.ini
+    assert done.returncode == 0, done.stdout + done.stderr
