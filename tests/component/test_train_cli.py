@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -52,3 +53,24 @@ def test_an_environment_override_is_validated_too(tmp_path, capsys, monkeypatch)
     assert main(["--config", str(ROOT / "stopline.toml"), "--out", str(tmp_path / "model")]) == 1
     assert "seed: Input should be greater than or equal to 0" in capsys.readouterr().err
     assert not (tmp_path / "model").exists()
+
+
+def test_training_the_default_project_takes_under_10_s_and_500_mb(tmp_path, record_property):
+    # The whole command as a person runs it, imports included, in a fresh interpreter.
+    code = (
+        "import resource, sys\n"
+        "from service.train.__main__ import main\n"
+        "status = main(sys.argv[1:])\n"
+        "print(f'maxrss_kb={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}')\n"
+        "sys.exit(status)\n"
+    )
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", code, "--out", str(tmp_path / "model")], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    seconds = time.perf_counter() - started
+    assert done.returncode == 0, done.stderr
+    megabytes = int(done.stdout.rsplit("maxrss_kb=", 1)[1]) / 1024
+    record_property("train_seconds", round(seconds, 2))
+    record_property("train_peak_rss_mb", round(megabytes))
+    assert seconds < 10
+    assert megabytes < 500
