@@ -23,7 +23,7 @@ from service.app.predictions import Predictions
 from service.app.request_model import example_instance, request_model, value_adapter
 from service.bundle import Bundle, load_bundle
 from service.errors import BundleIntegrityError
-from service.features import encode, feature_names
+from service.features import Encoder, feature_names
 from service.predictor import Predictor
 from service.schema import InputSchema
 
@@ -32,9 +32,9 @@ Columns = Mapping[str, Sequence[object]]
 BATCHED_ROWS = 32
 
 
-def run_model(schema: InputSchema, predictor: Predictor, columns: Columns) -> Predictions:
+def run_model(encoder: Encoder, predictor: Predictor, columns: Columns) -> Predictions:
     """Give the predictions for validated columns keyed by feature name (None or NaN for missing)."""
-    indices, probabilities = predictor.predict(encode(schema, columns))
+    indices, probabilities = predictor.predict(encoder(columns))
     return Predictions(indices, probabilities)
 
 
@@ -49,6 +49,7 @@ class ServedModel:
     max_rows: int
     metadata_json: bytes
     batcher: MicroBatcher
+    encoder: Encoder
     class_names: npt.NDArray[np.object_]  # the classes, indexable by an array of class indices
 
     @property
@@ -73,7 +74,7 @@ class ServedModel:
 
     def predict(self, columns: Columns) -> Predictions:
         """Give the predictions for validated columns keyed by feature name, at once, unbatched."""
-        return run_model(self.schema, self.predictor, columns)
+        return run_model(self.encoder, self.predictor, columns)
 
 
 def load(path: Path, max_rows: int) -> ServedModel:
@@ -87,6 +88,7 @@ def load(path: Path, max_rows: int) -> ServedModel:
             f"{Path(path) / 'model.onnx'}: takes {predictor.n_features} features, the schema encodes {width}"
         )
     metadata = {**bundle.card.model_dump(mode="json"), "bundle_sha256": bundle.digest}
+    encoder = Encoder(schema)
     model = ServedModel(
         bundle=bundle,
         predictor=predictor,
@@ -94,7 +96,8 @@ def load(path: Path, max_rows: int) -> ServedModel:
         adapters={f.name: value_adapter(f) for f in schema.features},
         max_rows=max_rows,
         metadata_json=orjson.dumps(metadata),
-        batcher=MicroBatcher(partial(run_model, schema, predictor), schema.names, BATCHED_ROWS),
+        batcher=MicroBatcher(partial(run_model, encoder, predictor), schema.names, BATCHED_ROWS),
+        encoder=encoder,
         class_names=np.array(bundle.card.classes, dtype=object),
     )
     _check_answers(model, Path(path))
