@@ -1,8 +1,9 @@
 """The model's floor: single-row latency in process, with no HTTP, as the service's ONNX session runs it.
 
 `python -m scripts.bench.floor BUNDLE ROWS_JSON` prints one JSON object: percentiles in
-microseconds of (a) ONNX Runtime alone on one encoded row and (b) the shared `encode`
-plus ONNX Runtime on one raw row, over a few thousand calls after a warm-up.
+microseconds of (a) ONNX Runtime alone on one encoded row and (b) the service's
+encoder (the shared `features.Encoder`) plus ONNX Runtime on one raw row, over a
+few thousand calls after a warm-up.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from service.bundle import load_bundle
-from service.features import encode
+from service.features import Encoder
 from service.predictor import Predictor
 
 CALLS = 5000
@@ -42,10 +43,11 @@ def main(bundle_dir: str, rows_json: str) -> int:
     schema = bundle.card.input_schema
     instance = json.loads(Path(rows_json).read_text())["instances"][0]
     columns = {name: [instance[name]] for name in schema.names}
-    features = encode(schema, columns)
+    encoder = Encoder(schema)  # built once, as the service builds it at load
+    features = encoder(columns)
     print(json.dumps({
         "onnxruntime_1_row": percentiles_us(lambda: predictor.predict(features)),
-        "encode_and_onnxruntime_1_row": percentiles_us(lambda: predictor.predict(encode(schema, columns))),
+        "encode_and_onnxruntime_1_row": percentiles_us(lambda: predictor.predict(encoder(columns))),
     }))
     return 0
 
