@@ -106,47 +106,52 @@ def _column(
     if len(problems) > found:
         return None
     column = accepted_column(feature, data)
-    if column is None:
-        adapter = model.adapters[name]
-        for j, value in enumerate(data):
-            try:
-                adapter.validate_python(value)
-            except ValidationError as exc:
-                problems.extend(Problem((*where, "data", j), f"{name}: {e['msg']}", e["type"], name)
-                                for e in exc.errors(include_url=False))
-    return column
+    if column is not None:
+        return column
+    adapter = model.adapters[name]
+    for j, value in enumerate(data):
+        try:
+            adapter.validate_python(value)
+        except ValidationError as exc:
+            problems.extend(Problem((*where, "data", j), f"{name}: {e['msg']}", e["type"], name)
+                            for e in exc.errors(include_url=False))
+    # The whole-column checks may only decline; the value validators decide.
+    return data if len(problems) == found else None
 
 
 def accepted_column(feature: Feature, data: list[Any]) -> list[Any] | npt.NDArray[np.float64] | None:
-    """Give the column ready to encode when every value is allowed, else None.
+    """Give the column ready to encode when every value is certainly allowed, else None.
 
-    The checks are whole-column: value types as a set (so `true` is no number and `1`
-    no category), then ranges or categories. A long number column is checked, and
-    handed on, as the float64 array the model's encoding needs anyway (None as NaN);
-    a short one is checked in Python, which is quicker below a few dozen values.
+    The checks are whole-column. A category column: the set of its values must lie
+    within the allowed strings (and None where allowed), so `1`, `true` and `[]` fail.
+    A number column: its value types as a set (bool is its own type, so `true` fails),
+    then its range: with numpy past SHORT_COLUMN values, handing the column on as the
+    float64 array the encoding needs anyway (None as NaN), in plain Python below that,
+    where numpy's fixed cost per call is most of the work.
     """
+    if isinstance(feature, CategoryFeature):
+        try:
+            return data if set(data) <= _allowed(feature) else None
+        except TypeError:  # an unhashable value: a list or an object, no category
+            return None
     types = set(map(type, data))
     has_none = NoneType in types
     if feature.nullable:
         types.discard(NoneType)
-    if isinstance(feature, NumberFeature):
-        if not types <= NUMBER_VALUE_TYPES:
-            return None  # bool is its own type here, so true and false are refused
-        low, high = feature.min, feature.max
-        if len(data) <= SHORT_COLUMN:
-            # `v is None` only where the types allowed None; NaN fails both comparisons.
-            return data if all(v is None or low <= v <= high for v in data) else None
-        values = np.array(data, dtype=np.float64)  # None becomes NaN
-        inside = (values >= low) & (values <= high)  # False for NaN
-        if has_none:  # (only where nullable) every NaN must be a None sent, not a NaN sent as a number
-            missing = np.isnan(values)
-            if int(np.count_nonzero(missing)) != data.count(None):
-                return None
-            inside |= missing
-        return values if inside.all() else None
-    if not types <= {str} or not set(data) <= _allowed(feature):
+    if not types <= NUMBER_VALUE_TYPES:
         return None
-    return data
+    low, high = feature.min, feature.max
+    if len(data) <= SHORT_COLUMN:
+        # `v is None` only where the types allowed None; NaN fails both comparisons.
+        return data if all(v is None or low <= v <= high for v in data) else None
+    values = np.array(data, dtype=np.float64)  # None becomes NaN
+    inside = (values >= low) & (values <= high)  # False for NaN
+    if has_none:  # (only where nullable) every NaN must be a None sent, not a NaN sent as a number
+        missing = np.isnan(values)
+        if int(np.count_nonzero(missing)) != data.count(None):
+            return None
+        inside |= missing
+    return values if inside.all() else None
 
 
 def _allowed(feature: CategoryFeature) -> frozenset[str | None]:

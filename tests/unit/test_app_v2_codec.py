@@ -88,3 +88,20 @@ def test_a_column_with_bad_values_names_each_one():
         ("inputs[1].data[1]", "count: Input should be a valid number", "count"),
         ("inputs[2].data[1]", "colour: Input should be 'red' or 'blue'", "colour"),
     ]
+
+
+def test_the_quick_checks_may_decline_but_the_value_validators_decide(monkeypatch):
+    import service.app.v2_codec as codec
+
+    monkeypatch.setattr(codec, "accepted_column", lambda feature, data: None)
+    columns = columns_of(request(length=[2.0, None], count=[[1], [2.5]], colour=["red", "blue"], size=[None, "L"]),
+                         MODEL)
+    assert columns == {"length": [2.0, None], "count": [1, 2.5], "colour": ["red", "blue"], "size": [None, "L"]}
+
+
+@pytest.mark.parametrize("value", [[], {}, ["red"]], ids=repr)
+def test_an_unhashable_value_in_a_category_column_is_refused_by_name(value):
+    with pytest.raises(InvalidRecords) as caught:
+        columns_of(request(length=[2.0], count=[1], colour=[value], size=[None]), MODEL)
+    assert [(p.field, p.msg) for p in caught.value.problems] == [
+        ("inputs[2].data[0]", "colour: Input should be 'red' or 'blue'")]
