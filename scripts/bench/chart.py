@@ -15,29 +15,32 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
 
-COLOURS = {"stopline": "#1f77b4", "mlserver": "#ff7f0e"}
+COLOURS = {"stopline": "#1f77b4", "mlserver": "#ff7f0e", "mlserver-batching": "#fdbf6f"}
+NAMES = {"stopline": "stopline", "mlserver": "MLServer", "mlserver-batching": "MLServer, adaptive batching"}
 SCENARIOS = ("health-live", "predict-1", "v2-1", "predict-100", "v2-100", "v2-1000")
 
 
 def draw(report: dict, out: Path) -> None:
     """Write the chart of `report` to `out`."""
-    runs = {(r["target"], r["scenario"]): r for r in report["runs"]}
-    scenarios = [s for s in SCENARIOS if any((t, s) in runs for t in COLOURS)]
-    fig, (rows_ax, p99_ax) = plt.subplots(1, 2, figsize=(13, 5))
-    width = 0.4
-    for offset, target in ((-width / 2, "stopline"), (width / 2, "mlserver")):
-        xs = [i + offset for i, s in enumerate(scenarios) if (target, s) in runs]
-        mine = [runs[target, s] for s in scenarios if (target, s) in runs]
-        bars = rows_ax.bar(xs, [r["rows_per_s"] for r in mine], width, label=target, color=COLOURS[target])
-        rows_ax.bar_label(bars, labels=[_short(r["rows_per_s"]) for r in mine], fontsize=7)
-        bars = p99_ax.bar(xs, [r["p99_ms"] for r in mine], width, label=target, color=COLOURS[target])
-        p99_ax.bar_label(bars, labels=[f"{r['p99_ms']:.1f}" for r in mine], fontsize=7)
+    runs = {(r.get("key", r["target"]), r["scenario"]): r for r in report["runs"]}
+    keys = [k for k in COLOURS if any(key == k for key, _ in runs)]
+    scenarios = [s for s in SCENARIOS if any((k, s) in runs for k in keys)]
+    fig, (rows_ax, p99_ax) = plt.subplots(1, 2, figsize=(14, 5.5))
+    width = 0.8 / len(keys)
+    for n, key in enumerate(keys):
+        offset = (n - (len(keys) - 1) / 2) * width
+        xs = [i + offset for i, s in enumerate(scenarios) if (key, s) in runs]
+        mine = [runs[key, s] for s in scenarios if (key, s) in runs]
+        bars = rows_ax.bar(xs, [r["rows_per_s"] for r in mine], width, label=NAMES[key], color=COLOURS[key])
+        rows_ax.bar_label(bars, labels=[_short(r["rows_per_s"]) for r in mine], fontsize=6)
+        bars = p99_ax.bar(xs, [r["p99_ms"] for r in mine], width, label=NAMES[key], color=COLOURS[key])
+        p99_ax.bar_label(bars, labels=[f"{r['p99_ms']:.1f}" for r in mine], fontsize=6)
     for ax, title in ((rows_ax, "throughput: rows/s (requests/s x rows each), log scale"),
                       (p99_ax, "p99 latency, ms, log scale")):
         ax.set_xticks(range(len(scenarios)), scenarios, rotation=20)
         ax.set_yscale("log")
         ax.set_title(title, fontsize=10)
-        ax.legend()
+        ax.legend(fontsize=8)
         ax.grid(axis="y", alpha=0.3)
     method = report["method"]
     machine = report["machine"]

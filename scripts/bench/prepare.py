@@ -46,14 +46,21 @@ def ensure_bundle(bundle_dir: Path, config_path: Path) -> TrainingRun:
     return run
 
 
-def write_mlserver_model(run: TrainingRun, model_dir: Path, parallel_workers: int) -> None:
-    """Save the fitted pipeline as MLServer's scikit-learn runtime loads it, with its settings files."""
+def write_mlserver_model(run: TrainingRun, model_dir: Path, parallel_workers: int,
+                         batching: tuple[int, float] | None = None) -> None:
+    """Save the fitted pipeline as MLServer's scikit-learn runtime loads it, with its settings files.
+
+    `batching` is (max_batch_size, max_batch_time in seconds) for MLServer's adaptive
+    batching, off (its default) when None.
+    """
     import joblib  # training-side only, like scikit-learn
 
     model_dir.mkdir(parents=True, exist_ok=True)
     joblib.dump(run.pipeline, model_dir / "model.joblib")
-    settings = {"name": MLSERVER_MODEL, "implementation": "mlserver_sklearn.SKLearnModel",
-                "parameters": {"uri": "./model.joblib", "version": run.card.version}}
+    settings: dict[str, Any] = {"name": MLSERVER_MODEL, "implementation": "mlserver_sklearn.SKLearnModel",
+                                "parameters": {"uri": "./model.joblib", "version": run.card.version}}
+    if batching is not None:
+        settings["max_batch_size"], settings["max_batch_time"] = batching
     (model_dir / "model-settings.json").write_text(json.dumps(settings, indent=2) + "\n")
     # Server-wide: no access log (debug off), and the inference pool as chosen (see docs/bench.md).
     server = {"debug": False, "parallel_workers": parallel_workers, "host": "127.0.0.1"}

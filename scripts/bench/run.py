@@ -48,7 +48,15 @@ SCENARIOS = {
         "v2-100": ("POST", V2_INFER, "mlserver-100", 100),
         "v2-1000": ("POST", V2_INFER, "mlserver-1000", 1000),
     },
+    "mlserver-batching": {
+        "v2-1": ("POST", V2_INFER, "mlserver-1", 1),
+        "v2-100": ("POST", V2_INFER, "mlserver-100", 100),
+        "v2-1000": ("POST", V2_INFER, "mlserver-1000", 1000),
+    },
 }
+# MLServer's adaptive batching, for the second MLServer configuration: up to one request per
+# connection, waiting at most 2 ms (its best single-row throughput here among 0.5, 2 and 5 ms).
+MLSERVER_BATCHING = (16, 0.002)
 
 
 def targets(bundle: Path, mlserver_model: Path) -> dict[str, Target]:
@@ -57,11 +65,14 @@ def targets(bundle: Path, mlserver_model: Path) -> dict[str, Target]:
     stopline = Target("stopline", [str(ROOT / ".venv/bin/python"), "-m", "service", "--bundle", str(bundle),
                                    "--host", "127.0.0.1", "--port", str(port)],
                       ROOT, {}, port, "/v2/models/penguins/ready")
-    http, grpc, metrics = servers.free_port(), servers.free_port(), servers.free_port()
-    mlserver = Target("mlserver", [str(WORK / "mlserver-venv/bin/mlserver"), "start", "."], mlserver_model,
-                      {"MLSERVER_HTTP_PORT": str(http), "MLSERVER_GRPC_PORT": str(grpc),
-                       "MLSERVER_METRICS_PORT": str(metrics)}, http, "/v2/models/penguins/ready")
-    return {"stopline": stopline, "mlserver": mlserver}
+    found = {"stopline": stopline}
+    for key, model_dir in (("mlserver", mlserver_model), ("mlserver-batching", mlserver_model.with_name(
+            mlserver_model.name + "-batching"))):
+        http, grpc, metrics = servers.free_port(), servers.free_port(), servers.free_port()
+        found[key] = Target(key, [str(WORK / "mlserver-venv/bin/mlserver"), "start", "."], model_dir,
+                            {"MLSERVER_HTTP_PORT": str(http), "MLSERVER_GRPC_PORT": str(grpc),
+                             "MLSERVER_METRICS_PORT": str(metrics)}, http, "/v2/models/penguins/ready")
+    return found
 
 
 def agree(running: servers.Running, body: Path, expected: np.ndarray, classes: list[str]) -> float:
@@ -111,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
 
     run = prepare.ensure_bundle(args.bundle, ROOT / "stopline.toml")
     prepare.write_mlserver_model(run, WORK / "mlserver-model", MLSERVER_PARALLEL_WORKERS)
+    prepare.write_mlserver_model(run, WORK / "mlserver-model-batching", MLSERVER_PARALLEL_WORKERS, MLSERVER_BATCHING)
     bodies = prepare.write_bodies(prepare.complete_rows(ROOT / "stopline.toml"), ROOT / "stopline.toml",
                                   WORK / "bodies")
     expected = prepare.expected_probabilities(run, bodies["mlserver-1000"].read_bytes())
@@ -124,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"bench: model floor in process {floor}", file=sys.stderr)
 
     samples: list[report.Sample] = []
-    starts: dict[str, list[tuple[float, float]]] = {"stopline": [], "mlserver": []}
+    starts: dict[str, list[tuple[float, float]]] = {name: [] for name in SCENARIOS}
     gaps: dict[str, float] = {}
     order = list(SCENARIOS)
     for round_ in range(1, args.rounds + 1):
@@ -135,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
                 starts[name].append((running.start_s, running.idle_rss_mb))
                 print(f"bench: round {round_} {name} ready in {running.start_s:.2f} s, "
                       f"idle RSS {running.idle_rss_mb:.0f} MB", file=sys.stderr)
-                if round_ == 1:
+                if round_ == 1:  # both must give scikit-learn's answers before anything is counted
                     body = bodies["v2-1000" if name == "stopline" else "mlserver-1000"]
                     gaps[name] = agree(running, body, expected, list(run.card.classes))
                 for scenario in SCENARIOS[name]:
@@ -168,7 +180,9 @@ def finish(args: argparse.Namespace, before: dict[str, Any], floor: dict[str, An
                    "load_tool": machine.wrk_version(), "stopline": "python -m service, one uvicorn worker",
                    "mlserver": {"parallel_workers": MLSERVER_PARALLEL_WORKERS, "debug": False,
                                 "input": "the same rows pre-encoded: one FP32 [n, 10] tensor",
-                                "outputs": ["predict_proba"]},
+                                "outputs": ["predict_proba"],
+                                "adaptive_batching": "off for 'mlserver'; max_batch_size {}, max_batch_time {} s "
+                                                     "for 'mlserver-batching'".format(*MLSERVER_BATCHING)},
                    "figures": "medians over rounds; ratios between those medians"},
         "valid": valid,
         "agreement_max_abs_diff": gaps,
@@ -180,7 +194,7 @@ def finish(args: argparse.Namespace, before: dict[str, Any], floor: dict[str, An
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(document, indent=2) + "\n")
-    text = report.table_text(table, start_figures, verdicts)
+    text = report.table_text(table, start_figures, verdicts, ratios)
     args.out.with_suffix(".md").write_text(text + "\n")
     print(text)
     print(f"\nbench: wrote {args.out} ({time.strftime('%Y-%m-%d %H:%M')}; load average before "

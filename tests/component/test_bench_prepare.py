@@ -55,3 +55,9 @@ def test_mlserver_gets_the_fitted_pipeline_and_a_fair_configuration(tmp_path, tr
     pipeline = joblib.load(tmp_path / "model.joblib")
     features = training_run.holdout.features
     np.testing.assert_array_equal(pipeline.predict_proba(features), training_run.pipeline.predict_proba(features))
+
+
+def test_the_batching_peer_gets_mlservers_adaptive_batching(tmp_path, training_run):
+    prepare.write_mlserver_model(training_run, tmp_path, parallel_workers=0, batching=(16, 0.002))
+    model = json.loads((tmp_path / "model-settings.json").read_text())
+    assert (model["max_batch_size"], model["max_batch_time"]) == (16, 0.002)

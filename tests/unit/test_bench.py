@@ -85,3 +85,23 @@ def test_the_table_shows_each_run_and_each_verdict():
     text = report.table_text(table, STARTS, verdicts)
     assert "| stopline | v2-1000 | 1,000 | 1,000,000 | 0.50 | 1.00 | 0 | 100 | 100 |" in text
     assert "| idle RSS (MB) | 100 | < 150 | yes |" in text
+
+
+def test_each_run_names_its_server_and_configuration():
+    [run] = report.runs([sample("mlserver-batching", "v2-1", 2000.0)])
+    assert (run["target"], run["key"]) == ("mlserver", "mlserver-batching")
+    assert run["config"] == "parallel_workers 0, adaptive batching: max_batch_size 16, max_batch_time 2 ms"
+
+
+def test_the_batching_peer_is_compared_beside_the_targets_when_it_was_measured():
+    table = full_table() + report.runs([sample("mlserver-batching", "v2-1", 2000.0, p99=100.0),
+                                        sample("mlserver-batching", "v2-1000", 200.0, rows=1000)])
+    ratios, verdicts = report.check(table, STARTS)
+    assert ratios["single-row /predict req/s over batching MLServer's"] == 10.0
+    assert ratios["single-row /predict p99 over batching MLServer's"] == 0.02
+    assert ratios["1,000-row V2 rows/s over batching MLServer's"] == 5.0
+    text = report.table_text(table, STARTS, verdicts, ratios)
+    assert "| mlserver, adaptive batching | v2-1 | 2,000 |" in text
+    assert "| single-row /predict req/s over batching MLServer's | 10 |" in text
+    without = full_table()
+    assert "over batching" not in report.table_text(without, STARTS, verdicts, report.check(without, STARTS)[0])
