@@ -46,6 +46,11 @@ serve: setup
 	@[ -f $(BUNDLE)/bundle.json ] || $(VENV)/python -m service.train --out $(BUNDLE)
 	$(VENV)/python -m service --bundle $(BUNDLE)
 
+## bench: stopline against MLServer on this machine, one CPU each (~8 min); reports/bench.{json,md,png}
+.PHONY: bench
+bench: setup
+	scripts/bench/bench.sh
+
 ## lock: re-resolve requirements/*.txt (with hashes) from requirements/*.in
 .PHONY: lock
 lock: setup

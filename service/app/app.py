@@ -15,6 +15,7 @@ from fastapi import FastAPI
 
 from service.app import health, metrics, routes_predict, routes_v2, served_model
 from service.app.errors import install_error_handlers
+from service.app.hot import HotRoutes
 from service.app.limits import BodyLimit, InFlightLimit
 from service.app.metrics import AppMetrics
 from service.app.observe import Observe
@@ -56,6 +57,9 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         version="1",
         description="Predictions from a verified model bundle. Every refusal is JSON naming the field.",
         lifespan=lifespan,
+        # The service has its own metrics and logs; FastAPI's OpenTelemetry would look up the
+        # global providers (and read the environment) on every request to find nothing to do.
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     app.state.settings = settings
     app.state.model = None
@@ -69,6 +73,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     ]
     install_error_handlers(app)
     # Added innermost first: Observe sees every answer, including the limits' own 413 and 503.
+    app.add_middleware(HotRoutes, routes=[*routes_predict.hot_routes, *routes_v2.hot_routes, *health.hot_routes])
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, metrics=app_metrics)
     app.add_middleware(InFlightLimit, max_in_flight=settings.max_in_flight, retry_after_s=settings.retry_after_s)
     app.add_middleware(Observe, metrics=app_metrics)

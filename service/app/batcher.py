@@ -11,11 +11,11 @@ answer beyond float32 rounding (the parity tests hold it to 1e-6).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 
 from service.app.predictions import Predictions
+from service.features import Columns
 
-Columns = Mapping[str, Sequence[object]]
 Waiting = tuple[Columns, int, "asyncio.Future[Predictions]"]
 
 

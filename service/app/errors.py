@@ -44,12 +44,17 @@ def error_response(exc: ClientError, path: str) -> Response:
     return OrjsonResponse(error_body(exc, path), status_code=exc.status, headers=exc.headers)
 
 
-async def _client_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, ClientError)
+def client_error_response(request: Request, exc: ClientError) -> Response:
+    """Give the answer to a client error raised while handling `request`, counting a malformed request."""
     metrics = getattr(request.app.state, "metrics", None)
     if metrics is not None and exc.status in VALIDATION_STATUSES:
         metrics.count_validation_failures(p.metric_field for p in exc.problems)
-    return error_response(exc, request.url.path)
+    return error_response(exc, request.scope["path"])
+
+
+async def _client_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ClientError)
+    return client_error_response(request, exc)
 
 
 async def _request_validation(request: Request, exc: Exception) -> Response:

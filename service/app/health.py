@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
+from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
 from service.app.deps import ModelDep
 from service.app.responses import OrjsonResponse
@@ -19,6 +21,15 @@ NOT_READY: dict[int | str, dict[str, Any]] = {503: {"description": "The model is
 async def live() -> Response:
     """200 while the process runs, whatever the model's state."""
     return Response(LIVE, media_type="application/json")
+
+
+async def _live(request: Request) -> Response:
+    return await live()
+
+
+# GET /health/live is answered by service.app.hot before the router, like the inference routes:
+# the probe that must answer under any load goes through no more machinery than they do.
+hot_routes = [Route("/health/live", _live, methods=["GET"])]
 
 
 @router.get("/health/ready", responses=NOT_READY)

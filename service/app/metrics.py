@@ -46,6 +46,9 @@ class AppMetrics:
         self.model = Info("stopline_model", "The model being served.", registry=self.registry)
         self._fields: frozenset[str] = frozenset()
         self._by_label: list[Counter] = []  # children of `predictions`, by class index
+        # The children of `requests` and `latency` for each (route, method, status) seen: labels()
+        # checks and locks on every call (~2 us); the set of keys is bounded like the labels are.
+        self._by_request: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     def set_model(self, name: str, version: str, bundle_sha256: str, labels: tuple[str, ...],
                   fields: Iterable[str]) -> None:
@@ -57,8 +60,13 @@ class AppMetrics:
 
     def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
         """Count one answered request and its latency."""
-        self.requests.labels(route, method, str(status)).inc()
-        self.latency.labels(route).observe(seconds)
+        key = (route, method, status)
+        children = self._by_request.get(key)
+        if children is None:
+            children = self._by_request[key] = (self.requests.labels(route, method, str(status)),
+                                                self.latency.labels(route))
+        children[0].inc()
+        children[1].observe(seconds)
 
     def observe_predictions(self, indices: npt.NDArray[np.int64]) -> None:
         """Count one batch: its size and each predicted label."""

@@ -74,7 +74,7 @@ class Observe:
             route = route_of(scope)
             self.metrics.observe_request(route, scope["method"], status, seconds)
             if access_log.isEnabledFor(logging.INFO):
-                access_log.info("request", extra={"fields": {
+                _log_access({
                     "request_id": request_id.decode(),
                     "method": scope["method"],
                     "path": scope["path"],
@@ -82,4 +82,11 @@ class Observe:
                     "status": status,
                     "duration_ms": round(seconds * 1000, 3),
                     "client": (scope.get("client") or ("", 0))[0],
-                }})
+                })
+
+
+def _log_access(fields: dict[str, object]) -> None:
+    # What access_log.info() does, less its walk up the stack for the caller's file and line,
+    # which the JSON line never shows (~3 us of a request's ~100).
+    access_log.handle(access_log.makeRecord(ACCESS_LOGGER, logging.INFO, "", 0, "request", (), None,
+                                            extra={"fields": fields}))

@@ -9,7 +9,11 @@ from starlette.responses import JSONResponse
 
 
 class OrjsonResponse(JSONResponse):
-    """A JSON response serialised with orjson (FastAPI's ORJSONResponse is deprecated)."""
+    """A JSON response serialised with orjson (FastAPI's ORJSONResponse is deprecated).
+
+    numpy arrays are written directly (no `tolist()`); a float32 array as the shortest
+    text that reads back as the same float32.
+    """
 
     def render(self, content: Any) -> bytes:
-        return orjson.dumps(content)
+        return orjson.dumps(content, option=orjson.OPT_SERIALIZE_NUMPY)

@@ -2,9 +2,10 @@
 
 /predict is the hot path, so it is served by a plain Starlette route: FastAPI's
 per-route machinery (dependency solving, exit stacks, telemetry context)
-costs about 45 us a request here, more than the model itself (measured with
-scripts/bench_service.sh). FastAPI still documents it: `docs` declares the
-same endpoint for the OpenAPI document, and never serves a request.
+costs about 45 us a request here, more than the model itself, and
+service.app.hot calls it before the router too (see docs/service.md, Speed).
+FastAPI still documents it: `docs` declares the same endpoint for the OpenAPI
+document, and never serves a request.
 """
 
 from __future__ import annotations

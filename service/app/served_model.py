@@ -7,12 +7,14 @@ does not answer a test row with one probability per class.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import orjson
 from pydantic import BaseModel, TypeAdapter
 
@@ -21,18 +23,17 @@ from service.app.predictions import Predictions
 from service.app.request_model import example_instance, request_model, value_adapter
 from service.bundle import Bundle, load_bundle
 from service.errors import BundleIntegrityError
-from service.features import encode, feature_names
+from service.features import Columns, Encoder, feature_names
 from service.predictor import Predictor
 from service.schema import InputSchema
 
-Columns = Mapping[str, Sequence[object]]
 # Requests up to this many rows share model calls (see batcher); larger ones run alone.
 BATCHED_ROWS = 32
 
 
-def run_model(schema: InputSchema, predictor: Predictor, columns: Columns) -> Predictions:
+def run_model(encoder: Encoder, predictor: Predictor, columns: Columns) -> Predictions:
     """Give the predictions for validated columns keyed by feature name (None or NaN for missing)."""
-    indices, probabilities = predictor.predict(encode(schema, columns))
+    indices, probabilities = predictor.predict(encoder(columns))
     return Predictions(indices, probabilities)
 
 
@@ -47,6 +48,8 @@ class ServedModel:
     max_rows: int
     metadata_json: bytes
     batcher: MicroBatcher
+    encoder: Encoder
+    class_names: npt.NDArray[np.object_]  # the classes, indexable by an array of class indices
 
     @property
     def name(self) -> str:
@@ -70,7 +73,7 @@ class ServedModel:
 
     def predict(self, columns: Columns) -> Predictions:
         """Give the predictions for validated columns keyed by feature name, at once, unbatched."""
-        return run_model(self.schema, self.predictor, columns)
+        return run_model(self.encoder, self.predictor, columns)
 
 
 def load(path: Path, max_rows: int) -> ServedModel:
@@ -84,6 +87,7 @@ def load(path: Path, max_rows: int) -> ServedModel:
             f"{Path(path) / 'model.onnx'}: takes {predictor.n_features} features, the schema encodes {width}"
         )
     metadata = {**bundle.card.model_dump(mode="json"), "bundle_sha256": bundle.digest}
+    encoder = Encoder(schema)
     model = ServedModel(
         bundle=bundle,
         predictor=predictor,
@@ -91,7 +95,9 @@ def load(path: Path, max_rows: int) -> ServedModel:
         adapters={f.name: value_adapter(f) for f in schema.features},
         max_rows=max_rows,
         metadata_json=orjson.dumps(metadata),
-        batcher=MicroBatcher(partial(run_model, schema, predictor), schema.names, BATCHED_ROWS),
+        batcher=MicroBatcher(partial(run_model, encoder, predictor), schema.names, BATCHED_ROWS),
+        encoder=encoder,
+        class_names=np.array(bundle.card.classes, dtype=object),
     )
     _check_answers(model, Path(path))
     return model

@@ -8,18 +8,23 @@ refuse a value with the same words.
 
 from __future__ import annotations
 
+from types import NoneType
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from pydantic import ValidationError
 
 from service.app.problems import InvalidRecords, Problem
 from service.app.predictions import Predictions
 from service.app.served_model import ServedModel
 from service.app.v2_types import InferenceRequest, MetadataTensor, ModelMetadata, RequestInput
-from service.schema import Feature, NumberFeature
+from service.schema import CategoryFeature, Feature, NumberFeature
 
 NUMBER_TYPES = ("FP32", "FP64")
+NUMBER_VALUE_TYPES = frozenset({int, float})
+SHORT_COLUMN = 64  # up to here a column is checked in Python, past it with numpy
+Column = list[Any] | npt.NDArray[np.float64]
 OUTPUTS = ("label", "probabilities")
 PLATFORM = "onnxruntime_onnx"
 
@@ -42,7 +47,7 @@ def model_metadata(model: ServedModel) -> ModelMetadata:
     )
 
 
-def columns_of(request: InferenceRequest, model: ServedModel) -> dict[str, list[Any]]:
+def columns_of(request: InferenceRequest, model: ServedModel) -> dict[str, Column]:
     """Give one validated column per feature; raise InvalidRecords listing every problem."""
     problems: list[Problem] = []
     by_name: dict[str, tuple[int, RequestInput]] = {}
@@ -59,7 +64,7 @@ def columns_of(request: InferenceRequest, model: ServedModel) -> dict[str, list[
         if name not in by_name:
             problems.append(Problem(("body", "inputs"), f"input {name!r} is missing", "missing", name))
     rows = {tensor.shape[0] for _, tensor in by_name.values() if tensor.shape}
-    columns: dict[str, list[Any]] = {}
+    columns: dict[str, Column] = {}
     for name, (i, tensor) in by_name.items():
         column = _column(model.schema.feature(name), i, tensor, model, problems)
         if column is not None:
@@ -78,7 +83,7 @@ def columns_of(request: InferenceRequest, model: ServedModel) -> dict[str, list[
 
 def _column(
     feature: Feature, i: int, tensor: RequestInput, model: ServedModel, problems: list[Problem]
-) -> list[Any] | None:
+) -> Column | None:
     """Give the tensor's values as a flat column, or None after adding its problems."""
     name, where, max_rows = feature.name, ("body", "inputs", i), model.max_rows
     allowed = NUMBER_TYPES if isinstance(feature, NumberFeature) else ("BYTES",)
@@ -100,32 +105,57 @@ def _column(
                                 f"{shape[0]}", "shape_mismatch", name))
     if len(problems) > found:
         return None
-    if not _acceptable(feature, data):
-        adapter = model.adapters[name]
-        for j, value in enumerate(data):
-            try:
-                adapter.validate_python(value)
-            except ValidationError as exc:
-                problems.extend(Problem((*where, "data", j), f"{name}: {e['msg']}", e["type"], name)
-                                for e in exc.errors(include_url=False))
-        return None
-    return data
+    column = accepted_column(feature, data)
+    if column is not None:
+        return column
+    adapter = model.adapters[name]
+    for j, value in enumerate(data):
+        try:
+            adapter.validate_python(value)
+        except ValidationError as exc:
+            problems.extend(Problem((*where, "data", j), f"{name}: {e['msg']}", e["type"], name)
+                            for e in exc.errors(include_url=False))
+    # The whole-column checks may only decline; the value validators decide.
+    return data if len(problems) == found else None
 
 
-def _acceptable(feature: Feature, data: list[Any]) -> bool:
-    """Tell whether every value is allowed, with set and numpy checks over the whole column."""
+def accepted_column(feature: Feature, data: list[Any]) -> list[Any] | npt.NDArray[np.float64] | None:
+    """Give the column ready to encode when every value is certainly allowed, else None.
+
+    The checks are whole-column. A category column: the set of its values must lie
+    within the allowed strings (and None where allowed), so `1`, `true` and `[]` fail.
+    A number column: its value types as a set (bool is its own type, so `true` fails),
+    then its range: with numpy past SHORT_COLUMN values, handing the column on as the
+    float64 array the encoding needs anyway (None as NaN), in plain Python below that,
+    where numpy's fixed cost per call is most of the work.
+    """
+    if isinstance(feature, CategoryFeature):
+        try:
+            return data if set(data) <= _allowed(feature) else None
+        except TypeError:  # an unhashable value: a list or an object, no category
+            return None
     types = set(map(type, data))
+    has_none = NoneType in types
     if feature.nullable:
-        types.discard(type(None))
-    if isinstance(feature, NumberFeature):
-        if not types <= {int, float}:
-            return False  # bool is its own type here, so true and false are refused
-        values = np.array(data, dtype=np.float64)  # None becomes NaN
-        inside = (values >= feature.min) & (values <= feature.max)
-        return bool(np.all(inside | np.isnan(values)) if feature.nullable else np.all(inside))
-    if not types <= {str}:
-        return False
-    return set(data) - {None} <= set(feature.categories)
+        types.discard(NoneType)
+    if not types <= NUMBER_VALUE_TYPES:
+        return None
+    low, high = feature.min, feature.max
+    if len(data) <= SHORT_COLUMN:
+        # `v is None` only where the types allowed None; NaN fails both comparisons.
+        return data if all(v is None or low <= v <= high for v in data) else None
+    values = np.array(data, dtype=np.float64)  # None becomes NaN
+    inside = (values >= low) & (values <= high)  # False for NaN
+    if has_none:  # (only where nullable) every NaN must be a None sent, not a NaN sent as a number
+        missing = np.isnan(values)
+        if int(np.count_nonzero(missing)) != data.count(None):
+            return None
+        inside |= missing
+    return values if inside.all() else None
+
+
+def _allowed(feature: CategoryFeature) -> frozenset[str | None]:
+    return frozenset((*feature.categories, None)) if feature.nullable else frozenset(feature.categories)
 
 
 def outputs_of(answer: Predictions, model: ServedModel, requested: list[str] | None) -> list[dict[str, Any]]:
@@ -133,8 +163,9 @@ def outputs_of(answer: Predictions, model: ServedModel, requested: list[str] | N
     n, k = answer.probabilities.shape
     tensors: dict[str, dict[str, Any]] = {
         "label": {"name": "label", "datatype": "BYTES", "shape": [n], "parameters": {"content_type": "str"},
-                  "data": [model.classes[i] for i in answer.indices.tolist()]},
+                  "data": model.class_names[answer.indices].tolist()},
+        # Left as float32 for orjson: the shortest text that reads back as the same FP32 value.
         "probabilities": {"name": "probabilities", "datatype": "FP32", "shape": [n, k],
-                          "data": answer.probabilities.ravel().tolist()},
+                          "data": answer.probabilities.ravel()},
     }
     return [tensors[name] for name in (requested or OUTPUTS)]

@@ -2,11 +2,14 @@
 
 import json
 import logging
+from datetime import datetime, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from service.app.limits import is_inference
-from service.app.logs import JsonFormatter
+from service.app.logs import JsonFormatter, timestamp
 from service.app.observe import request_id_of
 
 pytestmark = pytest.mark.unit
@@ -45,3 +48,15 @@ def test_a_log_record_is_one_json_line_with_its_fields():
     assert "\n" not in line
     assert json.loads(line) == {"ts": "1970-01-01T00:00:00.000+00:00", "level": "info", "logger": "stopline.access",
                                 "msg": "request done", "request_id": "r1", "status": 200}
+
+
+@given(st.floats(min_value=0, max_value=4e9, allow_nan=False))
+def test_the_log_timestamp_is_what_datetime_writes(created):
+    expected = datetime.fromtimestamp(created, timezone.utc).isoformat(timespec="milliseconds")
+    assert timestamp(created) == expected
+
+
+@pytest.mark.parametrize("created", [0.0, 0.0009994, 0.9999995, 59.9995, 1_700_000_000.123456])
+def test_the_log_timestamp_at_the_edges_of_a_millisecond(created):
+    expected = datetime.fromtimestamp(created, timezone.utc).isoformat(timespec="milliseconds")
+    assert timestamp(created) == expected

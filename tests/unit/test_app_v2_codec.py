@@ -2,12 +2,13 @@
 
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 from pydantic import ValidationError
 
 from service.app.problems import InvalidRecords
 from service.app.request_model import value_adapter
-from service.app.v2_codec import _acceptable, columns_of
+from service.app.v2_codec import SHORT_COLUMN, accepted_column, columns_of
 from service.app.v2_types import InferenceRequest
 from service.schema import CategoryFeature, InputSchema, NumberFeature
 
@@ -30,11 +31,38 @@ def accepts(feature, value):
     return True
 
 
+def acceptable(feature, data):
+    return accepted_column(feature, data) is not None
+
+
 @pytest.mark.parametrize("feature", [LENGTH, COUNT, COLOUR, SIZE], ids=lambda f: f.name)
-@pytest.mark.parametrize("value", VALUES, ids=repr)
-def test_the_column_check_agrees_with_the_value_validator(feature, value):
-    assert _acceptable(feature, [value]) is accepts(feature, value)
-    assert _acceptable(feature, [value, value]) is accepts(feature, value)
+@pytest.mark.parametrize("value", VALUES + [float("nan"), float("inf"), -float("inf")], ids=repr)
+@pytest.mark.parametrize("rows", [1, 2, SHORT_COLUMN, SHORT_COLUMN + 1, 1000])
+def test_the_column_check_agrees_with_the_value_validator(feature, value, rows):
+    # Short columns are checked in Python, long ones with numpy: both must say what pydantic says.
+    assert acceptable(feature, [value] * rows) is accepts(feature, value)
+
+
+@pytest.mark.parametrize("feature", [LENGTH, COUNT, COLOUR, SIZE], ids=lambda f: f.name)
+@pytest.mark.parametrize("bad", [v for v in VALUES + [float("nan")] if v not in (1, 5, "red", "S")], ids=repr)
+@pytest.mark.parametrize("rows", [SHORT_COLUMN, 1000])
+def test_one_bad_value_anywhere_refuses_the_column(feature, bad, rows):
+    good = 5 if feature.kind == "number" else feature.categories[0]
+    for at in (0, rows // 2, rows - 1):
+        column = [good] * rows
+        column[at] = bad
+        assert acceptable(feature, column) is accepts(feature, bad)
+
+
+def test_a_long_number_column_is_handed_on_as_floats_with_nan_for_none():
+    column = accepted_column(LENGTH, [2, None, 10.0] * SHORT_COLUMN)
+    assert isinstance(column, np.ndarray) and column.dtype == np.float64
+    np.testing.assert_array_equal(column[:3], [2.0, np.nan, 10.0])
+
+
+def test_a_nan_sent_in_a_nullable_column_is_no_missing_value():
+    assert not acceptable(LENGTH, [None] * 40 + [float("nan")])
+    assert not acceptable(LENGTH, [float("nan")] * 40 + [None])
 
 
 def request(**data):
@@ -60,3 +88,20 @@ def test_a_column_with_bad_values_names_each_one():
         ("inputs[1].data[1]", "count: Input should be a valid number", "count"),
         ("inputs[2].data[1]", "colour: Input should be 'red' or 'blue'", "colour"),
     ]
+
+
+def test_the_quick_checks_may_decline_but_the_value_validators_decide(monkeypatch):
+    import service.app.v2_codec as codec
+
+    monkeypatch.setattr(codec, "accepted_column", lambda feature, data: None)
+    columns = columns_of(request(length=[2.0, None], count=[[1], [2.5]], colour=["red", "blue"], size=[None, "L"]),
+                         MODEL)
+    assert columns == {"length": [2.0, None], "count": [1, 2.5], "colour": ["red", "blue"], "size": [None, "L"]}
+
+
+@pytest.mark.parametrize("value", [[], {}, ["red"]], ids=repr)
+def test_an_unhashable_value_in_a_category_column_is_refused_by_name(value):
+    with pytest.raises(InvalidRecords) as caught:
+        columns_of(request(length=[2.0], count=[1], colour=[value], size=[None]), MODEL)
+    assert [(p.field, p.msg) for p in caught.value.problems] == [
+        ("inputs[2].data[0]", "colour: Input should be 'red' or 'blue'")]

@@ -2,8 +2,10 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from service.features import encode, feature_names, one_hot, ratio
+from service.features import ROW_BY_ROW, Encoder, encode, feature_names, one_hot, ratio
 from service.schema import CategoryFeature, InputSchema, NumberFeature, Ratio
 
 pytestmark = pytest.mark.unit
@@ -65,3 +67,36 @@ def test_one_hot_rejects_an_unknown_category_by_name():
 
 def test_one_hot_of_no_rows_keeps_the_column_count():
     assert one_hot([], ("a", "b", "c")).shape == (0, 3)
+
+
+# Ratios of these stay within float32 (as the schema's ranges keep real ones): no overflow to cast.
+numbers = st.one_of(st.none(), st.floats(min_value=-1e6, max_value=1e6, allow_nan=False).filter(
+                        lambda x: x == 0 or abs(x) > 1e-25),
+                    st.integers(min_value=-10**6, max_value=10**6), st.sampled_from([0.0, -0.0, 1e-3, 0.1]))
+row = st.fixed_dictionaries({"island": st.sampled_from(["Biscoe", "Dream"]), "length": numbers, "depth": numbers,
+                             "sex": st.sampled_from([None, "female", "male"])})
+
+
+@given(st.lists(row, min_size=1, max_size=40))
+def test_row_by_row_and_column_by_column_write_the_same_bits(rows):
+    columns = {name: [r[name] for r in rows] for name in SCHEMA.names}
+    encoder = Encoder(SCHEMA)
+    by_row, by_column = encoder._by_row(columns, len(rows)), encoder._by_column(columns, len(rows))
+    assert by_row.dtype == by_column.dtype == np.float32
+    assert by_row.shape == by_column.shape == (len(rows), 7)
+    assert by_row.tobytes() == by_column.tobytes()  # NaN included, bit for bit
+
+
+@pytest.mark.parametrize("rows", [1, ROW_BY_ROW, ROW_BY_ROW + 1])
+def test_either_path_refuses_an_unknown_category_by_name(rows):
+    columns = {"island": ["Biscoe"] * (rows - 1) + ["Atlantis"], "length": [1.0] * rows, "depth": [1.0] * rows,
+               "sex": [None] * rows}
+    with pytest.raises(ValueError, match="unknown category 'Atlantis'"):
+        Encoder(SCHEMA)(columns)
+
+
+def test_number_columns_may_come_as_float_arrays():
+    columns = {"island": ["Dream"] * 20, "length": np.full(20, 4.0), "depth": np.full(20, np.nan),
+               "sex": ["male"] * 20}
+    matrix = encode(SCHEMA, columns)
+    assert matrix[0, 2] == 4.0 and math.isnan(matrix[0, 3]) and math.isnan(matrix[0, 6])
