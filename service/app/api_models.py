@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+
+from service.bundle import BundleCard
 
 
 class Prediction(BaseModel):
@@ -37,20 +39,10 @@ class ErrorBody(BaseModel):
     error: str | None = Field(None, description="Under /v2 only: the problems as one line.")
 
 
-class ModelCard(BaseModel):
-    """The model card of the served bundle."""
+class ModelCard(BundleCard):
+    """The model card of the served bundle: its manifest, and the sha256 of that manifest."""
 
-    model_config = ConfigDict(extra="allow", protected_namespaces=())
-
-    name: str
-    version: str
-    created_at: str
-    git_sha: str
-    data_sha256: str
     bundle_sha256: str
-    metrics: dict[str, Any]
-    input_schema: dict[str, Any]
-    classes: list[str]
 
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
