@@ -116,7 +116,6 @@ class StopTheLine:
             session=item.session, stage=stage, status=result.status, complete=result.tests == self.available[stage]
         )
         if result.failed and nextitem is not None:
-            self.stopped_at = stage
             later = [s for s in self.results if STAGES.index(s) > STAGES.index(stage)]
             item.session.shouldfail = (
                 f"stopped the line at stage {stage!r} ({result.failed} failed); "
