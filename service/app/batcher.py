@@ -13,9 +13,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
 
+import numpy as np
+
 from service.app.predictions import Predictions
 
-Columns = Mapping[str, Sequence[object]]
+Columns = Mapping[str, Sequence[object] | np.ndarray]
 Waiting = tuple[Columns, int, "asyncio.Future[Predictions]"]
 
 

@@ -27,7 +27,7 @@ from service.features import Encoder, feature_names
 from service.predictor import Predictor
 from service.schema import InputSchema
 
-Columns = Mapping[str, Sequence[object]]
+Columns = Mapping[str, Sequence[object] | np.ndarray]
 # Requests up to this many rows share model calls (see batcher); larger ones run alone.
 BATCHED_ROWS = 32
 
