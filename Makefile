@@ -46,7 +46,7 @@ serve: setup
 	@[ -f $(BUNDLE)/bundle.json ] || $(VENV)/python -m service.train --out $(BUNDLE)
 	$(VENV)/python -m service --bundle $(BUNDLE)
 
-## bench: stopline against MLServer on this machine, one CPU each (~8 min); reports/bench.{json,md,png}
+## bench: stopline against MLServer on this machine, one CPU each (~11 min); reports/bench.{json,md,png}
 .PHONY: bench
 bench: setup
 	scripts/bench/bench.sh

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: stopline against MLServer on this machine, in one run (see docs/bench.md).
 #
-#   scripts/bench/bench.sh                                  # 3 rounds x 10 s per scenario, ~8 minutes
+#   scripts/bench/bench.sh                                  # 3 rounds x 10 s per scenario, ~11 minutes
 #   scripts/bench/bench.sh --rounds 1 --seconds 3 --warmup 1   # a quick look (arguments go to run.py)
 #
 # Installs what is missing (Debian's wrk, the MLServer venv under .bench/), trains the bundle if

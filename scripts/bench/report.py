@@ -91,7 +91,7 @@ def runs(samples: list[Sample]) -> list[dict[str, Any]]:
     return out
 
 
-def lookup(table: list[dict[str, Any]], starts: dict[str, dict[str, float]], key: tuple[str, str, str]) -> float:
+def lookup(table: list[dict[str, Any]], starts: dict[str, dict[str, Any]], key: tuple[str, str, str]) -> float:
     """Give one figure: a run's field, or (scenario "start") a start-up figure of the target."""
     target, scenario, name = key
     if scenario == "start":
@@ -105,7 +105,7 @@ def lookup(table: list[dict[str, Any]], starts: dict[str, dict[str, float]], key
 Verdicts = list[dict[str, Any]]
 
 
-def check(table: list[dict[str, Any]], starts: dict[str, dict[str, float]]) -> tuple[dict[str, float], Verdicts]:
+def check(table: list[dict[str, Any]], starts: dict[str, dict[str, Any]]) -> tuple[dict[str, float], Verdicts]:
     """Give the ratios (targets' and the extra ones) and each target with its value and verdict."""
     ratios: dict[str, float] = {}
     verdicts = []
@@ -123,7 +123,7 @@ def check(table: list[dict[str, Any]], starts: dict[str, dict[str, float]]) -> t
     return ratios, verdicts
 
 
-def table_text(table: list[dict[str, Any]], starts: dict[str, dict[str, float]], verdicts: Verdicts,
+def table_text(table: list[dict[str, Any]], starts: dict[str, dict[str, Any]], verdicts: Verdicts,
                ratios: dict[str, float] | None = None) -> str:
     """Give the runs, the start-up figures, the targets and the other ratios as Markdown a terminal reads too."""
     lines = ["| target | scenario | req/s | rows/s | p50 ms | p99 ms | errors | RSS MB (peak) | CPU us/req |",

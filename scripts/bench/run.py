@@ -33,7 +33,8 @@ SERVER_CPU, LOAD_CPU = 0, 1
 MLSERVER_PARALLEL_WORKERS = 0  # its fastest setting on one CPU (see docs/bench.md)
 V2_INFER = "/v2/models/penguins/infer"
 # scenario -> (method, path, body file stem or None, rows per request)
-SCENARIOS = {
+Scenario = tuple[str, str, "str | None", int]
+SCENARIOS: dict[str, dict[str, Scenario]] = {
     "stopline": {
         "health-live": ("GET", "/health/live", None, 1),
         "predict-1": ("POST", "/predict", "predict-1", 1),
@@ -127,9 +128,9 @@ def main(argv: list[str] | None = None) -> int:
                                   WORK / "bodies")
     expected = prepare.expected_probabilities(run, bodies["mlserver-1000"].read_bytes())
     scripts = {}
-    for target, scenarios in SCENARIOS.items():
+    for key, scenarios in SCENARIOS.items():
         for scenario, (method, _, stem, _) in scenarios.items():
-            scripts[target, scenario] = lua = WORK / "lua" / f"{target}-{scenario}.lua"
+            scripts[key, scenario] = lua = WORK / "lua" / f"{key}-{scenario}.lua"
             lua.parent.mkdir(parents=True, exist_ok=True)
             lua.write_text(loadgen.lua_script(method, bodies[stem] if stem else None))
     floor = machine.floor(args.bundle, bodies["predict-1"], SERVER_CPU)
@@ -141,8 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     order = list(SCENARIOS)
     for round_ in range(1, args.rounds + 1):
         for name in order if round_ % 2 else order[::-1]:
-            target = targets(args.bundle, WORK / "mlserver-model")[name]
-            running = servers.start(target, SERVER_CPU, WORK / "logs" / f"{name}.log")
+            server = targets(args.bundle, WORK / "mlserver-model")[name]
+            running = servers.start(server, SERVER_CPU, WORK / "logs" / f"{name}.log")
             try:
                 starts[name].append((running.start_s, running.idle_rss_mb))
                 print(f"bench: round {round_} {name} ready in {running.start_s:.2f} s, "
@@ -166,15 +167,18 @@ def finish(args: argparse.Namespace, before: dict[str, Any], floor: dict[str, An
            starts: dict[str, list[tuple[float, float]]], gaps: dict[str, float]) -> int:
     """Write the report, print the table; give the exit status."""
     table = report.runs(samples)
-    start_figures = {name: {"start_s": round(statistics.median(s for s, _ in values), 3),
-                            "idle_rss_mb": round(statistics.median(r for _, r in values), 1),
-                            "start_s_rounds": [round(s, 3) for s, _ in values],
-                            "idle_rss_mb_rounds": [round(r, 1) for _, r in values]}
-                     for name, values in starts.items()}
+    start_figures: dict[str, dict[str, Any]] = {
+        name: {"start_s": round(statistics.median(s for s, _ in values), 3),
+               "idle_rss_mb": round(statistics.median(r for _, r in values), 1),
+               "start_s_rounds": [round(s, 3) for s, _ in values],
+               "idle_rss_mb_rounds": [round(r, 1) for _, r in values]}
+        for name, values in starts.items()
+    }
     ratios, verdicts = report.check(table, start_figures)
     valid = all(r["errors"] == 0 for r in table) and all(gap <= 1e-5 for gap in gaps.values())
-    document = {
-        "machine": {**before, "loadavg_after": machine.loadavg()},
+    after = machine.loadavg()
+    document: dict[str, Any] = {
+        "machine": {**before, "loadavg_after": after},
         "method": {"seconds": args.seconds, "warmup_seconds": args.warmup, "rounds": args.rounds,
                    "connections": args.connections, "server_cpu": SERVER_CPU, "load_cpu": LOAD_CPU,
                    "load_tool": machine.wrk_version(), "stopline": "python -m service, one uvicorn worker",
@@ -198,7 +202,7 @@ def finish(args: argparse.Namespace, before: dict[str, Any], floor: dict[str, An
     args.out.with_suffix(".md").write_text(text + "\n")
     print(text)
     print(f"\nbench: wrote {args.out} ({time.strftime('%Y-%m-%d %H:%M')}; load average before "
-          f"{before['loadavg_before']}, after {document['machine']['loadavg_after']})")
+          f"{before['loadavg_before']}, after {after})")
     if not valid:
         print("bench: INVALID run: answers outside 2xx, socket errors or disagreeing servers (see above)")
         return 2

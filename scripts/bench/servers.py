@@ -140,7 +140,8 @@ class PeakRss:
 
 
 def _descendants(pid: int) -> list[int]:
-    found, frontier = [], [pid]
+    found: list[int] = []
+    frontier = [pid]
     while frontier:
         parent = frontier.pop()
         try:
