@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from service.app import health, metrics, routes_predict, routes_v2, served_model
 from service.app.errors import install_error_handlers
@@ -50,9 +51,39 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.model = None
 
 
-def create_app(settings: ServiceSettings) -> FastAPI:
+class ServiceApp(FastAPI):
+    """FastAPI, behind the service's own edge: observation, limits, then the hot routes.
+
+    The edge is pure ASGI outside FastAPI's middleware stack, so a prediction or a
+    liveness probe pays for no framework layer it does not use; every other request
+    goes through the edge and on into FastAPI's whole stack.
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # FastAPI's __call__ adds only its native telemetry (off, see create_app) and root_path,
+        # then Starlette's records the app and builds the stack once: an HTTP request after the
+        # first goes straight to the edge, two coroutine layers sooner.
+        if scope["type"] != "http" or self.middleware_stack is None or self.root_path:
+            await super().__call__(scope, receive, send)
+            return
+        scope["app"] = self
+        await self.middleware_stack(scope, receive, send)
+
+    def build_middleware_stack(self) -> ASGIApp:
+        settings: ServiceSettings = self.state.settings
+        metrics: AppMetrics = self.state.metrics
+        app: ASGIApp = HotRoutes(super().build_middleware_stack(), HOT_ROUTES)
+        app = BodyLimit(app, max_bytes=settings.max_body_bytes, metrics=metrics)
+        app = InFlightLimit(app, max_in_flight=settings.max_in_flight, retry_after_s=settings.retry_after_s)
+        return Observe(app, metrics=metrics)  # outermost: it sees every answer, the limits' 413 and 503 too
+
+
+HOT_ROUTES = [*routes_predict.hot_routes, *routes_v2.hot_routes, *health.hot_routes]
+
+
+def create_app(settings: ServiceSettings) -> ServiceApp:
     """Give a new app serving the bundle `settings` names, with its own metrics registry."""
-    app = FastAPI(
+    app = ServiceApp(
         title="stopline prediction service",
         version="1",
         description="Predictions from a verified model bundle. Every refusal is JSON naming the field.",
@@ -64,7 +95,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     app.state.settings = settings
     app.state.model = None
     app.state.startup_error = None
-    app.state.metrics = app_metrics = AppMetrics()
+    app.state.metrics = AppMetrics()
     # Flat, and the busiest first: inference, then probes. include_router (FastAPI 0.165) matches
     # through every included router on each request: ~80 us a request at the tail, measured.
     app.router.routes[:0] = [
@@ -72,11 +103,6 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         *health.router.routes, *metrics.router.routes, *routes_predict.router.routes, *routes_v2.router.routes,
     ]
     install_error_handlers(app)
-    # Added innermost first: Observe sees every answer, including the limits' own 413 and 503.
-    app.add_middleware(HotRoutes, routes=[*routes_predict.hot_routes, *routes_v2.hot_routes, *health.hot_routes])
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, metrics=app_metrics)
-    app.add_middleware(InFlightLimit, max_in_flight=settings.max_in_flight, retry_after_s=settings.retry_after_s)
-    app.add_middleware(Observe, metrics=app_metrics)
     documented = [*routes_predict.docs.routes, *routes_v2.docs.routes]
     app.openapi = openapi_builder(app, documented)  # type: ignore[method-assign]
     return app

@@ -76,10 +76,15 @@ async def _client_gone(request: Request, exc: Exception) -> Response:
     return Response(status_code=CLIENT_GONE)
 
 
-async def _unexpected(request: Request, exc: Exception) -> Response:
+def unexpected_error_response(request: Request, exc: BaseException) -> Response:
+    """Log an error no handler expected, with its traceback; give the JSON 500 that answers it."""
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     problem = Problem((), "internal error; the service logged the cause", "internal")
     return error_response(ClientError([problem], status=500), request.url.path)
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    return unexpected_error_response(request, exc)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -1,14 +1,16 @@
-"""The hot routes, answered before Starlette's router: inference and liveness.
+"""The hot routes, answered before FastAPI's own stack: inference and liveness.
 
-A request that goes through the router passes Starlette's exception middleware,
-FastAPI's exit-stack middleware, the router's match loop and two exception
-wrappers before its endpoint runs: ~30 us a request here, as much as a
-single-row prediction's own work (py-spy, scripts/bench). The hot routes are
-few and fixed, so this innermost middleware matches them by method and path,
-calls the endpoint itself and maps client errors to their answers exactly as
-the app's handlers do; anything else raised goes on to the app's 500 handler.
-Every other request (other methods, HEAD, unknown paths) goes on to the router,
-where the same routes stay registered for 405 answers, /docs and templates.
+A request FastAPI serves passes its server-error, telemetry and body-limit
+middleware, Starlette's exception middleware, FastAPI's exit-stack
+middleware, the router's match loop and two exception wrappers before its
+endpoint runs: ~45 us a request here, more than a single-row prediction's
+own work (py-spy, scripts/bench). The hot routes are few and fixed, so this
+last layer of the service's edge (see service.app.app) matches them by
+method and path, calls the endpoint itself and answers errors exactly as the
+app's handlers do: a client error with its JSON refusal, anything else with
+the logged JSON 500. Every other request (other methods, HEAD, unknown paths)
+goes on to FastAPI, where the same routes stay registered for 405 answers,
+/docs and templates.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from starlette.responses import Response
 from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from service.app.errors import CLIENT_GONE, client_error_response
+from service.app.errors import CLIENT_GONE, client_error_response, unexpected_error_response
 from service.app.problems import ClientError
 
 
@@ -51,6 +53,8 @@ class HotRoutes:
             response = client_error_response(request, exc)
         except ClientDisconnect:
             response = Response(status_code=CLIENT_GONE)  # nobody reads it; the access log and metrics do
+        except Exception as exc:  # what FastAPI's server-error middleware would answer, logged once
+            response = unexpected_error_response(request, exc)
         await response(scope, receive, send)
 
     def _match(self, scope: Scope) -> Route | None:

@@ -34,11 +34,15 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = _content_length(scope)
+        declared, chunked = _framing(scope)
         if declared is not None and declared > self.max_bytes:
             error = self._too_large(f"declares {declared} bytes")
             self.metrics.count_validation_failures(p.metric_field for p in error.problems)
             await error_response(error, scope["path"])(scope, receive, send)
+            return
+        if declared is not None and not chunked:
+            # The HTTP parser hands on exactly the declared length, which is within the cap.
+            await self.app(scope, receive, send)
             return
         received = 0
 
@@ -84,11 +88,15 @@ class InFlightLimit:
             self.in_flight -= 1
 
 
-def _content_length(scope: Scope) -> int | None:
+def _framing(scope: Scope) -> tuple[int | None, bool]:
+    """Give the declared Content-Length (None when absent) and whether a Transfer-Encoding is sent."""
+    declared, chunked = None, False
     for name, value in scope["headers"]:
         if name == b"content-length":
             try:
-                return int(value)
+                declared = int(value)
             except ValueError:
-                return None  # the HTTP server refuses a malformed length before we see it
-    return None
+                pass  # the HTTP server refuses a malformed length before we see it
+        elif name == b"transfer-encoding":
+            chunked = True
+    return declared, chunked

@@ -10,6 +10,8 @@ document, and never serves a request.
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from starlette.responses import Response
@@ -20,18 +22,28 @@ from service.app.body import read_json
 from service.app.deps import ModelDep, served_model
 from service.app.problems import from_validation_error
 from service.app.responses import OrjsonResponse
+from service.app.served_model import ServedModel
+from service.features import Columns
+
+
+def records_to_columns(payload: Any, model: ServedModel) -> tuple[Columns, int]:
+    """Give the validated columns and row count of a /predict body; raise InvalidRecords naming each problem."""
+    accepted = model.checks.records(payload)
+    if accepted is not None:
+        return accepted
+    try:
+        instances = model.request_model.model_validate(payload).instances  # type: ignore[attr-defined]
+    except ValidationError as exc:
+        raise from_validation_error(exc, model.schema.names) from None
+    # The quick checks may decline a body the request model accepts: it is served all the same.
+    return {name: [getattr(row, name) for row in instances] for name in model.schema.names}, len(instances)
 
 
 async def predict(request: Request) -> Response:
     """Predict the class of each record in `instances`; the request schema is the model's input schema."""
     model = served_model(request)
-    payload = await read_json(request)
-    try:
-        instances = model.request_model.model_validate(payload).instances  # type: ignore[attr-defined]
-    except ValidationError as exc:
-        raise from_validation_error(exc, model.schema.names) from None
-    columns = {name: [getattr(row, name) for row in instances] for name in model.schema.names}
-    answer = await model.batcher.predict(columns, len(instances))
+    columns, rows = records_to_columns(await read_json(request), model)
+    answer = await model.batcher.predict(columns, rows)
     request.app.state.metrics.observe_predictions(answer.indices)
     classes = model.classes
     predictions = [

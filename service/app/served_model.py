@@ -19,6 +19,7 @@ import orjson
 from pydantic import BaseModel, TypeAdapter
 
 from service.app.batcher import MicroBatcher
+from service.app.columns import SchemaChecks
 from service.app.predictions import Predictions
 from service.app.request_model import example_instance, request_model, value_adapter
 from service.bundle import Bundle, load_bundle
@@ -45,6 +46,7 @@ class ServedModel:
     predictor: Predictor
     request_model: type[BaseModel]
     adapters: Mapping[str, TypeAdapter[Any]]
+    checks: SchemaChecks  # the quick whole-column checks; the adapters decide what they decline
     max_rows: int
     metadata_json: bytes
     batcher: MicroBatcher
@@ -93,6 +95,7 @@ def load(path: Path, max_rows: int) -> ServedModel:
         predictor=predictor,
         request_model=request_model(schema, max_rows),
         adapters={f.name: value_adapter(f) for f in schema.features},
+        checks=SchemaChecks(schema, max_rows),
         max_rows=max_rows,
         metadata_json=orjson.dumps(metadata),
         batcher=MicroBatcher(partial(run_model, encoder, predictor), schema.names, BATCHED_ROWS),

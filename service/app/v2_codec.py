@@ -1,30 +1,24 @@
 """V2 tensors to feature columns and back, checked a whole column at a time.
 
-A column is accepted by vectorised checks (value types as a set, ranges with
-numpy, categories as a set); only a column that fails is walked value by
-value, through the same strict validators as POST /predict, so both APIs
-refuse a value with the same words.
+A column is accepted by the whole-column checks of service.app.columns; only
+a column they decline is walked value by value, through the same strict
+validators as POST /predict, so both APIs refuse a value with the same words.
 """
 
 from __future__ import annotations
 
-from types import NoneType
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
 from pydantic import ValidationError
 
+from service.app.columns import Column
 from service.app.problems import InvalidRecords, Problem
 from service.app.predictions import Predictions
 from service.app.served_model import ServedModel
 from service.app.v2_types import InferenceRequest, MetadataTensor, ModelMetadata, RequestInput
-from service.schema import CategoryFeature, Feature, NumberFeature
+from service.schema import Feature, NumberFeature
 
 NUMBER_TYPES = ("FP32", "FP64")
-NUMBER_VALUE_TYPES = frozenset({int, float})
-SHORT_COLUMN = 64  # up to here a column is checked in Python, past it with numpy
-Column = list[Any] | npt.NDArray[np.float64]
 OUTPUTS = ("label", "probabilities")
 PLATFORM = "onnxruntime_onnx"
 
@@ -105,7 +99,7 @@ def _column(
                                 f"{shape[0]}", "shape_mismatch", name))
     if len(problems) > found:
         return None
-    column = accepted_column(feature, data)
+    column = model.checks[name].accept(data)
     if column is not None:
         return column
     adapter = model.adapters[name]
@@ -117,45 +111,6 @@ def _column(
                             for e in exc.errors(include_url=False))
     # The whole-column checks may only decline; the value validators decide.
     return data if len(problems) == found else None
-
-
-def accepted_column(feature: Feature, data: list[Any]) -> list[Any] | npt.NDArray[np.float64] | None:
-    """Give the column ready to encode when every value is certainly allowed, else None.
-
-    The checks are whole-column. A category column: the set of its values must lie
-    within the allowed strings (and None where allowed), so `1`, `true` and `[]` fail.
-    A number column: its value types as a set (bool is its own type, so `true` fails),
-    then its range: with numpy past SHORT_COLUMN values, handing the column on as the
-    float64 array the encoding needs anyway (None as NaN), in plain Python below that,
-    where numpy's fixed cost per call is most of the work.
-    """
-    if isinstance(feature, CategoryFeature):
-        try:
-            return data if set(data) <= _allowed(feature) else None
-        except TypeError:  # an unhashable value: a list or an object, no category
-            return None
-    types = set(map(type, data))
-    has_none = NoneType in types
-    if feature.nullable:
-        types.discard(NoneType)
-    if not types <= NUMBER_VALUE_TYPES:
-        return None
-    low, high = feature.min, feature.max
-    if len(data) <= SHORT_COLUMN:
-        # `v is None` only where the types allowed None; NaN fails both comparisons.
-        return data if all(v is None or low <= v <= high for v in data) else None
-    values = np.array(data, dtype=np.float64)  # None becomes NaN
-    inside = (values >= low) & (values <= high)  # False for NaN
-    if has_none:  # (only where nullable) every NaN must be a None sent, not a NaN sent as a number
-        missing = np.isnan(values)
-        if int(np.count_nonzero(missing)) != data.count(None):
-            return None
-        inside |= missing
-    return values if inside.all() else None
-
-
-def _allowed(feature: CategoryFeature) -> frozenset[str | None]:
-    return frozenset((*feature.categories, None)) if feature.nullable else frozenset(feature.categories)
 
 
 def outputs_of(answer: Predictions, model: ServedModel, requested: list[str] | None) -> list[dict[str, Any]]:

@@ -8,7 +8,8 @@ from pydantic import ValidationError
 
 from service.app.problems import InvalidRecords
 from service.app.request_model import value_adapter
-from service.app.v2_codec import SHORT_COLUMN, accepted_column, columns_of
+from service.app.columns import SHORT_COLUMN, SchemaChecks, accepted_column
+from service.app.v2_codec import columns_of
 from service.app.v2_types import InferenceRequest
 from service.schema import CategoryFeature, InputSchema, NumberFeature
 
@@ -19,7 +20,8 @@ COUNT = NumberFeature(name="count", min=0.0, max=5.0)
 COLOUR = CategoryFeature(name="colour", categories=("red", "blue"))
 SIZE = CategoryFeature(name="size", categories=("S", "L"), nullable=True)
 SCHEMA = InputSchema(features=(LENGTH, COUNT, COLOUR, SIZE))
-MODEL = SimpleNamespace(schema=SCHEMA, adapters={f.name: value_adapter(f) for f in SCHEMA.features}, max_rows=3)
+MODEL = SimpleNamespace(schema=SCHEMA, adapters={f.name: value_adapter(f) for f in SCHEMA.features}, max_rows=3,
+                        checks=SchemaChecks(SCHEMA, 3))
 VALUES = [0, 1, 1.0, 5, 5.5, 10, 10.0001, -3, True, False, None, "1", "red", "blue", "S", "L", "M", [1], {}, 1e300]
 
 
@@ -90,12 +92,11 @@ def test_a_column_with_bad_values_names_each_one():
     ]
 
 
-def test_the_quick_checks_may_decline_but_the_value_validators_decide(monkeypatch):
-    import service.app.v2_codec as codec
-
-    monkeypatch.setattr(codec, "accepted_column", lambda feature, data: None)
+def test_the_quick_checks_may_decline_but_the_value_validators_decide():
+    declining = SimpleNamespace(accept=lambda data: None)
+    model = SimpleNamespace(**{**vars(MODEL), "checks": {name: declining for name in SCHEMA.names}})
     columns = columns_of(request(length=[2.0, None], count=[[1], [2.5]], colour=["red", "blue"], size=[None, "L"]),
-                         MODEL)
+                         model)
     assert columns == {"length": [2.0, None], "count": [1, 2.5], "colour": ["red", "blue"], "size": [None, "L"]}
 
 
