@@ -167,3 +167,24 @@ def test_unknown_routes_and_methods_are_json_too(client, method, path, status, m
     response = client.request(method, path)
     assert response.status_code == status
     assert response.json() == {"detail": [{"loc": [], "field": "", "msg": msg, "type": type_}]}
+
+
+@pytest.mark.parametrize("path", ["/predict", "/v2/models/penguins/infer"])
+def test_a_fault_inside_a_hot_route_is_a_logged_json_500_with_the_request_id(make_client, path, caplog):
+    app = make_client()
+
+    def broken(columns):
+        raise RuntimeError("the model fell over")
+
+    app.app.state.model.batcher._predict = broken  # a fault no handler expects, where inference runs
+    request = ({"json": {"instances": [GOOD]}} if path == "/predict" else
+               {"json": {"inputs": [{"name": k, "shape": [1], "datatype": "BYTES" if isinstance(v, str) else "FP64",
+                                     "data": [v]} for k, v in GOOD.items()]}})
+    response = app.post(path, headers={"x-request-id": "fault-1"}, **request)
+    assert response.status_code == 500
+    assert response.headers["x-request-id"] == "fault-1"
+    assert response.json()["detail"] == [
+        {"loc": [], "field": "", "msg": "internal error; the service logged the cause", "type": "internal"}]
+    [logged] = [r for r in caplog.records if r.name == "stopline.service" and r.levelname == "ERROR"]
+    assert f"unhandled error on POST {path}" in logged.getMessage() and "fell over" in str(logged.exc_info[1])
+    assert app.get("/health/live").status_code == 200
