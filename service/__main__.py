@@ -49,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
         access_log=False,  # ours carries the request id and route
         timeout_graceful_shutdown=settings.shutdown_grace_s,
         server_header=False,
+        # The access log's client is the TCP peer: no X-Forwarded-For is trusted, and no
+        # proxy-header middleware runs on every request to look for one.
+        proxy_headers=False,
     )
     server = uvicorn.Server(config)
 

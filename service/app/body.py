@@ -63,8 +63,17 @@ def decode_json(body: bytes) -> Any:
 
 async def read_json(request: Request) -> Any:
     """Give the request's JSON body; the body-size cap is enforced on the receive stream."""
-    check_content_type(request.headers.get("content-type"))
+    check_content_type(content_type(request))
     return decode_json(await read_body(request))
+
+
+def content_type(request: Request) -> str | None:
+    """Give the request's Content-Type, found in the raw headers (Starlette's Headers costs ~1 us more)."""
+    headers: list[tuple[bytes, bytes]] = request.scope["headers"]
+    for name, value in headers:
+        if name == b"content-type":
+            return value.decode("latin-1")
+    return None
 
 
 async def read_body(request: Request) -> bytes:
