@@ -8,6 +8,13 @@ cd "$(dirname "$0")/.."
 lock=requirements/dev.txt
 stamp=".venv/.synced-$(cat "$lock" requirements/installer.txt | sha256sum | cut -c1-16)"
 [ -f "$stamp" ] && exit 0
+if [ -L .venv ]; then
+  # A venv shared from another checkout (a git worktree's symlink, say) that does not match
+  # this checkout's lock: syncing it would change the other checkout's environment under it.
+  echo "setup: .venv is a symlink to $(readlink -f .venv); refusing to sync another checkout's venv." >&2
+  echo "setup: remove the link to give this checkout its own venv, or run make there." >&2
+  exit 1
+fi
 
 python="${PYTHON:-}"
 if [ -z "$python" ]; then
