@@ -15,8 +15,9 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
 
-COLOURS = {"stopline": "#1f77b4", "mlserver": "#ff7f0e", "mlserver-batching": "#fdbf6f"}
-NAMES = {"stopline": "stopline", "mlserver": "MLServer", "mlserver-batching": "MLServer, adaptive batching"}
+COLOURS = {"stopline": "#1f77b4", "stopline-quiet": "#9ecae1", "mlserver": "#ff7f0e", "mlserver-batching": "#fdbf6f"}
+NAMES = {"stopline": "stopline", "stopline-quiet": "stopline, no access log", "mlserver": "MLServer",
+         "mlserver-batching": "MLServer, adaptive batching"}
 SCENARIOS = ("health-live", "predict-1", "v2-1", "predict-100", "v2-100", "v2-1000")
 
 

@@ -40,10 +40,17 @@ EXTRA_RATIOS = (
      ("mlserver-batching", "v2-1", "p99_ms")),
     ("1,000-row V2 rows/s over batching MLServer's", ("stopline", "v2-1000", "rows_per_s"),
      ("mlserver-batching", "v2-1000", "rows_per_s")),
+    ("single-row /predict req/s over MLServer's, neither writing access logs", ("stopline-quiet", "predict-1", "rps"),
+     ("mlserver", "v2-1", "rps")),
+    ("single-row /predict p99 over MLServer's, neither writing access logs",
+     ("stopline-quiet", "predict-1", "p99_ms"), ("mlserver", "v2-1", "p99_ms")),
+    ("single-row V2 req/s over MLServer's, neither writing access logs", ("stopline-quiet", "v2-1", "rps"),
+     ("mlserver", "v2-1", "rps")),
 )
 # How each measured server is named in the report: its target, and the configuration it ran with.
 LABELS = {
     "stopline": ("stopline", "python -m service: one uvicorn worker, settings as shipped"),
+    "stopline-quiet": ("stopline", "python -m service --log-level warning: no access log, as MLServer runs here"),
     "mlserver": ("mlserver", "parallel_workers 0, adaptive batching off (its default)"),
     "mlserver-batching": ("mlserver", "parallel_workers 0, adaptive batching: max_batch_size 16, max_batch_time 2 ms"),
 }
@@ -144,8 +151,11 @@ def table_text(table: list[dict[str, Any]], starts: dict[str, dict[str, Any]], v
     return "\n".join(lines)
 
 
+DISPLAY = {"mlserver-batching": "mlserver, adaptive batching", "stopline-quiet": "stopline, no access log"}
+
+
 def _name(run: dict[str, Any]) -> str:
-    return "mlserver, adaptive batching" if run["key"] == "mlserver-batching" else str(run["target"])
+    return DISPLAY.get(run["key"], str(run["target"]))
 
 
 def _num(value: float) -> str:

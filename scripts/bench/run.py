@@ -43,6 +43,12 @@ SCENARIOS: dict[str, dict[str, Scenario]] = {
         "v2-100": ("POST", V2_INFER, "v2-100", 100),
         "v2-1000": ("POST", V2_INFER, "v2-1000", 1000),
     },
+    # The service as MLServer runs here (debug false): no access log. The same single-row work
+    # on both sides; the targets are still judged on stopline as shipped, with its access log.
+    "stopline-quiet": {
+        "predict-1": ("POST", "/predict", "predict-1", 1),
+        "v2-1": ("POST", V2_INFER, "v2-1", 1),
+    },
     "mlserver": {
         "health-live": ("GET", "/v2/health/live", None, 1),
         "v2-1": ("POST", V2_INFER, "mlserver-1", 1),
@@ -66,7 +72,9 @@ def targets(bundle: Path, mlserver_model: Path) -> dict[str, Target]:
     stopline = Target("stopline", [str(ROOT / ".venv/bin/python"), "-m", "service", "--bundle", str(bundle),
                                    "--host", "127.0.0.1", "--port", str(port)],
                       ROOT, {}, port, "/v2/models/penguins/ready")
-    found = {"stopline": stopline}
+    quiet = Target("stopline-quiet", [*stopline.command, "--log-level", "warning"], ROOT, {}, port,
+                   stopline.ready_path)  # never running at once with `stopline`: the same port is free
+    found = {"stopline": stopline, "stopline-quiet": quiet}
     for key, model_dir in (("mlserver", mlserver_model), ("mlserver-batching", mlserver_model.with_name(
             mlserver_model.name + "-batching"))):
         http, grpc, metrics = servers.free_port(), servers.free_port(), servers.free_port()
@@ -149,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"bench: round {round_} {name} ready in {running.start_s:.2f} s, "
                       f"idle RSS {running.idle_rss_mb:.0f} MB", file=sys.stderr)
                 if round_ == 1:  # both must give scikit-learn's answers before anything is counted
-                    body = bodies["v2-1000" if name == "stopline" else "mlserver-1000"]
+                    body = bodies["v2-1000" if name.startswith("stopline") else "mlserver-1000"]
                     gaps[name] = agree(running, body, expected, list(run.card.classes))
                 for scenario in SCENARIOS[name]:
                     sample = measure(running, scenario, scripts[name, scenario], args.seconds, args.warmup,
@@ -182,6 +190,7 @@ def finish(args: argparse.Namespace, before: dict[str, Any], floor: dict[str, An
         "method": {"seconds": args.seconds, "warmup_seconds": args.warmup, "rounds": args.rounds,
                    "connections": args.connections, "server_cpu": SERVER_CPU, "load_cpu": LOAD_CPU,
                    "load_tool": machine.wrk_version(), "stopline": "python -m service, one uvicorn worker",
+                   "stopline-quiet": "the same with --log-level warning: no access log, as MLServer here",
                    "mlserver": {"parallel_workers": MLSERVER_PARALLEL_WORKERS, "debug": False,
                                 "input": "the same rows pre-encoded: one FP32 [n, 10] tensor",
                                 "outputs": ["predict_proba"],

@@ -105,3 +105,14 @@ def test_the_batching_peer_is_compared_beside_the_targets_when_it_was_measured()
     assert "| single-row /predict req/s over batching MLServer's | 10 |" in text
     without = full_table()
     assert "over batching" not in report.table_text(without, STARTS, verdicts, report.check(without, STARTS)[0])
+
+
+def test_the_service_without_its_access_log_is_compared_beside_the_targets_when_it_was_measured():
+    table = full_table() + report.runs([sample("stopline-quiet", "predict-1", 25_000.0, p99=1.0),
+                                        sample("stopline-quiet", "v2-1", 16_000.0)])
+    ratios, verdicts = report.check(table, STARTS)
+    assert ratios["single-row /predict req/s over MLServer's, neither writing access logs"] == 25.0
+    assert ratios["single-row /predict p99 over MLServer's, neither writing access logs"] == 0.025
+    assert ratios["single-row V2 req/s over MLServer's, neither writing access logs"] == 16.0
+    assert [v["value"] for v in verdicts] == [v["value"] for v in report.check(full_table(), STARTS)[1]]
+    assert "| stopline, no access log | predict-1 | 25,000 |" in report.table_text(table, STARTS, verdicts, ratios)
