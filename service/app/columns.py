@@ -84,11 +84,6 @@ class ColumnCheck:
         return values if inside.all() else None
 
 
-def accepted_column(feature: Feature, data: list[Any]) -> Column | None:
-    """Give `feature`'s column ready to encode when every value is certainly allowed, else None."""
-    return ColumnCheck(feature).accept(data)
-
-
 class SchemaChecks(Mapping[str, ColumnCheck]):
     """The column check of every feature of a schema, by name, and the quick check of a /predict body."""
 

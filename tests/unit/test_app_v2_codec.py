@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from service.app.problems import InvalidRecords
 from service.app.request_model import value_adapter
-from service.app.columns import SHORT_COLUMN, SchemaChecks, accepted_column
+from service.app.columns import SHORT_COLUMN, ColumnCheck, SchemaChecks
 from service.app.v2_codec import columns_of
 from service.app.v2_types import InferenceRequest
 from service.schema import CategoryFeature, InputSchema, NumberFeature
@@ -34,7 +34,7 @@ def accepts(feature, value):
 
 
 def acceptable(feature, data):
-    return accepted_column(feature, data) is not None
+    return ColumnCheck(feature).accept(data) is not None
 
 
 @pytest.mark.parametrize("feature", [LENGTH, COUNT, COLOUR, SIZE], ids=lambda f: f.name)
@@ -57,7 +57,7 @@ def test_one_bad_value_anywhere_refuses_the_column(feature, bad, rows):
 
 
 def test_a_long_number_column_is_handed_on_as_floats_with_nan_for_none():
-    column = accepted_column(LENGTH, [2, None, 10.0] * SHORT_COLUMN)
+    column = ColumnCheck(LENGTH).accept([2, None, 10.0] * SHORT_COLUMN)
     assert isinstance(column, np.ndarray) and column.dtype == np.float64
     np.testing.assert_array_equal(column[:3], [2.0, np.nan, 10.0])
 
