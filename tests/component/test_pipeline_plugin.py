@@ -1,6 +1,7 @@
 """The plugin's promises, proven by running pytest inside pytest (pytester)."""
 
 import json
+import re
 import textwrap
 
 import pytest
@@ -20,7 +21,7 @@ STAGE_FILES = {
 @pytest.fixture
 def project(pytester, monkeypatch):
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
-    pytester.makeconftest('pytest_plugins = ["pipeline.plugin"]')
+    pytester.makeconftest('pytest_plugins = ["pytest_stopline.plugin"]')
     return pytester
 
 
@@ -41,6 +42,11 @@ def write_stages(pytester, failing=()):
 
 def report_of(pytester):
     return json.loads((pytester.path / "reports" / "pipeline.json").read_text())
+
+
+def ran(result):
+    """Give the names of the tests in the order `-v` reported them."""
+    return [m[1] for line in result.outlines if (m := re.match(r"\S+::(\S+) (PASSED|FAILED|ERROR)", line))]
 
 
 def test_stages_run_in_stage_order_whatever_the_file_order(project):
@@ -192,7 +198,7 @@ def test_flake8_items_belong_to_the_lint_stage(project):
 
 def test_conftests_hear_when_a_stage_finishes_and_whether_all_of_it_ran(project):
     project.makeconftest("""
-        pytest_plugins = ["pipeline.plugin"]
+        pytest_plugins = ["pytest_stopline.plugin"]
 
         def pytest_stopline_stage_finished(session, stage, status, complete):
             with open("finished.log", "a") as log:
@@ -218,3 +224,132 @@ def test_figures_recorded_by_tests_reach_the_report(project):
     project.runpytest()
     assert report_of(project)["stages"][0]["figures"] == {"image_mb_over_base": 162.7}
     assert "| build | image_mb_over_base | 162.7 |" in (project.path / "reports" / "pipeline.md").read_text()
+
+
+def test_an_own_order_mark_orders_a_test_within_its_stage_only(project):
+    project.makepyfile(test_a_smoke="""
+        import pytest
+        pytestmark = pytest.mark.smoke
+
+        def test_smoke_plain():
+            pass
+
+        @pytest.mark.order("first")
+        def test_smoke_wants_to_run_first():
+            pass
+    """, test_b_unit="""
+        import pytest
+        pytestmark = pytest.mark.unit
+
+        @pytest.mark.order(-1)
+        def test_unit_last():
+            pass
+
+        def test_unit_plain():
+            pass
+
+        @pytest.mark.order(1)
+        def test_unit_second():
+            pass
+
+        @pytest.mark.order(0)
+        def test_unit_first():
+            pass
+    """, test_c_lint="""
+        import pytest
+
+        @pytest.mark.lint
+        @pytest.mark.order("last")
+        def test_lint_wants_to_run_last():
+            pass
+
+        @pytest.mark.lint
+        def test_lint_plain():
+            pass
+    """)
+    result = project.runpytest("-v")
+    result.assert_outcomes(passed=8)
+    assert ran(result) == [
+        "test_lint_plain", "test_lint_wants_to_run_last",
+        "test_unit_first", "test_unit_second", "test_unit_plain", "test_unit_last",
+        "test_smoke_wants_to_run_first", "test_smoke_plain",
+    ]
+
+
+def test_before_and_after_are_kept_within_a_stage_and_along_the_line(project):
+    write_stages(project)
+    project.makepyfile(test_f_unit="""
+        import pytest
+        pytestmark = pytest.mark.unit
+
+        @pytest.mark.order(after="test_unit_b")
+        def test_unit_a():
+            pass
+
+        def test_unit_b():
+            pass
+
+        @pytest.mark.order(after="test_e_lint.py::test_lint_second", before="test_a_smoke.py::test_smoke_first")
+        def test_unit_along_the_line():
+            pass
+    """)
+    result = project.runpytest("-v", "-m", "lint or unit or smoke")
+    result.assert_outcomes(passed=9)
+    assert ran(result) == [
+        "test_lint_first", "test_lint_second",
+        "test_unit_first", "test_unit_second", "test_unit_b", "test_unit_a", "test_unit_along_the_line",
+        "test_smoke_first", "test_smoke_second",
+    ]
+
+
+@pytest.mark.parametrize("mark, option, first, then", [
+    ('@pytest.mark.order(before="test_e_lint.py::test_lint_first")', (),
+     "test_f_unit.py::test_unit_pushy (unit)", "test_e_lint.py::test_lint_first (lint)"),
+    # pytest-order then sorts within each file and keeps the file order, smoke first.
+    ("", ("--order-scope=module",),
+     "test_a_smoke.py::test_smoke_second (smoke)", "test_b_model.py::test_model_first (model)"),
+], ids=["before-a-lint-test", "order-scope-module"])
+def test_ordering_a_test_against_the_stage_order_is_a_usage_error(project, mark, option, first, then):
+    write_stages(project)
+    project.makepyfile(test_f_unit=f"""
+        import pytest
+
+        @pytest.mark.unit
+        {mark}
+        def test_unit_pushy():
+            pass
+    """)
+    result = project.runpytest(*option)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    message = f"stopline: {first} would run before {then}: an order mark orders a test within its stage only; "
+    result.stderr.fnmatch_lines([f"ERROR: {message}*"])
+    result.assert_outcomes()
+    assert report_of(project)["error"].startswith(message.removeprefix("stopline: "))
+
+
+def test_without_pytest_order_the_line_refuses_to_run(project):
+    write_stages(project)
+    result = project.runpytest("-p", "no:pytest_order")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: stopline: pytest-order carries out the stage order, but it is not active*"])
+
+
+def test_a_repository_may_describe_a_stage_in_its_own_words(project):
+    project.makeini("""
+        [pytest]
+        markers =
+            model: fit and gate the forecaster
+    """)
+    result = project.runpytest("--markers")
+    result.stdout.fnmatch_lines(["@pytest.mark.model: fit and gate the forecaster", "@pytest.mark.unit: stage 2 —*"])
+    result.stdout.no_fnmatch_line("@pytest.mark.model: stage 4*")
+
+
+def test_a_conftest_may_give_a_whole_folder_its_stage_while_collecting(project):
+    checks = project.mkdir("checks")
+    (checks / "conftest.py").write_text("def pytest_itemcollected(item):\n    item.add_marker('lint')\n")
+    (checks / "test_style.py").write_text("def test_clean():\n    pass\n")
+    project.makepyfile(test_logic="import pytest\n\n\n@pytest.mark.unit\ndef test_sums():\n    pass\n")
+    result = project.runpytest()
+    result.assert_outcomes(passed=2)
+    assert [(s["name"], s["tests"]) for s in report_of(project)["stages"]] == [("lint", 1), ("unit", 1)]

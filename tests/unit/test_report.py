@@ -1,6 +1,6 @@
 import pytest
 
-from pipeline.report import StageResult, build_report, to_markdown, verdict
+from pytest_stopline.report import StageResult, build_report, to_markdown, verdict
 
 pytestmark = pytest.mark.unit
 

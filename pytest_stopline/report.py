@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-STAGES = ("lint", "unit", "component", "model", "build", "smoke")
+from pytest_stopline.stages import STAGES
 
 
 @dataclass

@@ -1,36 +1,26 @@
 """The stop-the-line plugin: stage markers, stage order, the stop, and the report.
 
 Every test carries exactly one stage marker. Whatever the file order, tests
-run stage by stage in STAGES order; once a stage has a failure, the session
+run stage by stage in STAGES order, which pytest-order carries out from the
+index this plugin gives each test; once a stage has a failure, the session
 stops at the end of that stage, so no later stage runs, with or without -x.
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
 import time
+from collections import Counter
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
-from pipeline.report import STAGES, StageResult, build_report, verdict, write_reports
-from service.provenance import git_sha
-
-STAGE_DOCS = {
-    "lint": "static checks: flake8, Dockerfile, compose file, workflow",
-    "unit": "pure logic, milliseconds, no I/O",
-    "component": "file system and in-process parts, the app through ASGI",
-    "model": "train on the committed data and gate the model",
-    "build": "build the image with the gated bundle, check its policy",
-    "smoke": "run the container through docker compose, real HTTP",
-}
-# pytest-flake8 marks its items `flake8`; they belong to the lint stage.
-LINT_ITEM_MARKERS = ("flake8",)
-
-
-def stage_markers(item: pytest.Item) -> list[str]:
-    """Give the distinct stage markers on `item`, including its module's and class's."""
-    return sorted({m.name for m in item.iter_markers() if m.name in STAGES}, key=STAGES.index)
+from pytest_stopline.report import StageResult, build_report, verdict, write_reports
+from pytest_stopline.stages import STAGE_DOCS, STAGES, StageError, add_order_marks, assign_stages, check_order
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -44,14 +34,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
-    from pipeline import hooks
+    from pytest_stopline import hooks
 
     pluginmanager.add_hookspecs(hooks)
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # A repository describes a stage its own way by declaring the marker in its ini file.
+    declared = {line.split(":")[0].split("(")[0].strip() for line in config.getini("markers")}
     for stage in STAGES:
-        config.addinivalue_line("markers", f"{stage}: stage {STAGES.index(stage) + 1} — {STAGE_DOCS[stage]}")
+        if stage not in declared:
+            config.addinivalue_line("markers", f"{stage}: stage {STAGES.index(stage) + 1} — {STAGE_DOCS[stage]}")
     config.pluginmanager.register(StopTheLine(config), "stopline")
 
 
@@ -74,29 +67,29 @@ class StopTheLine:
     stopped_at: str | None = None
     started: float = field(default_factory=time.perf_counter)
 
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        # tryfirst: markers must be complete before `-m` deselects anything.
-        problems = []
-        for item in items:
-            stages = stage_markers(item)
-            if not stages and any(item.get_closest_marker(m) for m in LINT_ITEM_MARKERS):
-                item.add_marker("lint")
-                stages = ["lint"]
-            if len(stages) != 1:
-                found = ", ".join(stages) if stages else "none"
-                problems.append(f"{item.nodeid}: needs exactly one stage marker of {list(STAGES)}, has {found}")
-            else:
-                self.stage_of[item.nodeid] = stages[0]
-                self.available[stages[0]] = self.available.get(stages[0], 0) + 1
-        if problems:
-            self.collection_error = "tests without a single stage marker:\n  " + "\n  ".join(problems)
-            raise pytest.UsageError(f"stopline: {self.collection_error}")
-        items[:] = sorted(items, key=lambda item: STAGES.index(self.stage_of[item.nodeid]))
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> Generator[None, None, None]:
+        # A wrapper's first half runs before every plain implementation: stage markers are complete
+        # before -m deselects anything, and every test has its index before pytest-order sorts, even
+        # when --indulgent-ordering makes pytest-order's hook tryfirst.
+        if not self.config.pluginmanager.has_plugin("orderingplugin"):  # the name pytest-order registers
+            self._refuse(StageError("pytest-order carries out the stage order, but it is not active "
+                                    "(install pytest-order; do not pass -p no:pytest_order)"))
+        try:
+            self.stage_of = assign_stages(items)
+        except StageError as error:
+            self._refuse(error)
+        self.available = Counter(self.stage_of.values())
+        add_order_marks(items, self.stage_of)
+        yield
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         if self.collection_error:  # pytest calls this hook even after modifyitems raised
             return
+        try:  # here every plugin has reordered and deselected: this is the order the tests run in
+            check_order(session.items, self.stage_of)
+        except StageError as error:
+            self._refuse(error)
         for item in session.items:
             stage = self.stage_of[item.nodeid]
             self.results.setdefault(stage, StageResult(stage)).tests += 1
@@ -151,7 +144,7 @@ class StopTheLine:
         report = build_report(
             list(self.results.values()),
             stopped_at=self.stopped_at,
-            git_sha=git_sha(),
+            git_sha=_git_sha(),
             first_failure=self.first_failure,
             error=error,
             seconds=time.perf_counter() - self.started,
@@ -172,6 +165,11 @@ class StopTheLine:
             for name, value in stage.get("figures", {}).items():
                 terminalreporter.write_line(f"  {'':<10} {name} = {value}")
         terminalreporter.write_line(verdict(report), bold=True, red=report["status"] != "passed")
+
+    def _refuse(self, error: StageError) -> NoReturn:
+        """Record why the line refused to run, for the report, and end the session with a usage error."""
+        self.collection_error = str(error)
+        raise pytest.UsageError(f"stopline: {error}") from None
 
     def _error(self, session: pytest.Session, exitstatus: int) -> str | None:
         """Give why the run ended before its stages could report, or None."""
@@ -199,3 +197,15 @@ def _failure_line(report: pytest.TestReport) -> str:
     text = crash.message if crash is not None else report.longreprtext
     lines = [line for line in text.splitlines() if line.strip()]
     return f"{report.nodeid} ({report.when}): {lines[0] if lines else report.outcome}"
+
+
+def _git_sha() -> str | None:
+    """Give the commit under test, from CI's variable or git, else None."""
+    # Its own copy, not service.provenance's: the plugin installs into repositories that have no `service`.
+    if os.environ.get("GITHUB_SHA"):
+        return os.environ["GITHUB_SHA"]
+    try:
+        done = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
