@@ -4,6 +4,10 @@ SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 VENV := .venv/bin
 BUNDLE ?= artifacts/model
+# The project: stopline.toml, or CONFIG=path/to/project.toml (exported as STOPLINE_CONFIG).
+ifdef CONFIG
+export STOPLINE_CONFIG := $(CONFIG)
+endif
 
 ## help: list the targets
 .PHONY: help
@@ -35,15 +39,21 @@ faults: setup
 act: setup
 	scripts/act.sh
 
-## train: validate the data, train, evaluate and write the bundle to artifacts/model
+## init: draft stopline.toml from a CSV: make init DATA=my.csv TARGET=column [TASK=regression] [FORCE=1] [CONFIG=out.toml]
+.PHONY: init
+init: setup
+	$(VENV)/python -m service.train.init $(if $(DATA),--data "$(DATA)") $(if $(TARGET),--target "$(TARGET)") $(if $(TASK),--task "$(TASK)") $(if $(FORCE),--force) --out "$(or $(CONFIG),stopline.toml)"
+
+## train: validate the data, train, evaluate, gate, and write the bundle to artifacts/model
 .PHONY: train
 train: setup
 	$(VENV)/python -m service.train --out $(BUNDLE)
 
-## serve: run the service on 127.0.0.1:8000 with the bundle (trains one if missing)
+## serve: run the service on 127.0.0.1:8000 with a bundle that passed the gate (trains and gates one if needed)
 .PHONY: serve
 serve: setup
 	@[ -f $(BUNDLE)/bundle.json ] || $(VENV)/python -m service.train --out $(BUNDLE)
+	@$(VENV)/python -m service.train.gated $(BUNDLE)
 	$(VENV)/python -m service --bundle $(BUNDLE)
 
 ## bench: stopline against MLServer on this machine, one CPU each (~11 min); reports/bench.{json,md,png}

@@ -16,10 +16,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from service.errors import BundleIntegrityError
-from service.schema import InputSchema
+from service.schema import InputSchema, Task
 
 MANIFEST = "bundle.json"
 MODEL_FILE = "model.onnx"
@@ -37,10 +37,19 @@ class BundleCard(BaseModel):
     data_sha256: str
     params: dict[str, Any]
     metrics: dict[str, Any]
+    task: Task
     input_schema: InputSchema
     target: str
-    classes: tuple[str, ...]
+    classes: tuple[str, ...]  # empty for regression
     files: dict[str, str]
+
+    @model_validator(mode="after")
+    def _classes_fit_the_task(self) -> BundleCard:
+        if self.task == "classification" and len(self.classes) < 2:
+            raise ValueError("a classifier's card needs at least two classes")
+        if self.task == "regression" and self.classes:
+            raise ValueError("a regressor's card lists no classes")
+        return self
 
 
 class Bundle(BaseModel):
@@ -66,7 +75,7 @@ def content_version(model_sha256: str, contract: dict[str, Any]) -> str:
 
 
 def _contract(card: dict[str, Any]) -> dict[str, Any]:
-    return {k: card[k] for k in ("name", "input_schema", "target", "classes", "params")}
+    return {k: card[k] for k in ("name", "task", "input_schema", "target", "classes", "params")}
 
 
 def write_bundle(out_dir: Path, model_bytes: bytes, card: dict[str, Any]) -> BundleCard:

@@ -3,7 +3,8 @@
 Pure numpy functions from validated columns to the float32 matrix the model
 takes. Missing numbers stay NaN (the model's own imputer fills them); a
 missing category encodes as all zeros; a ratio is NaN when either side is
-missing or the denominator is zero.
+missing, the denominator is zero, or the quotient is past float32's range
+(6 / 1e-40 is a float64 but no float32): unknown, not infinite.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ Matrix = npt.NDArray[np.float32]
 # Validated columns keyed by feature name: lists, or float arrays for number columns.
 Columns = Mapping[str, Sequence[object] | np.ndarray]
 ROW_BY_ROW = 16  # batches up to this many rows are encoded row by row (see Encoder)
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 def feature_names(schema: InputSchema) -> list[str]:
@@ -66,11 +68,13 @@ def _first_unknown(values: Sequence[object], codes: Mapping[str | None, int]) ->
 
 
 def ratio(numerator: npt.ArrayLike, denominator: npt.ArrayLike) -> npt.NDArray[np.float64]:
-    """Give numerator / denominator, NaN where either is NaN or the denominator is 0."""
+    """Give numerator / denominator, NaN where either is NaN, the denominator is 0, or float32 cannot hold it."""
     num = np.asarray(numerator, dtype=np.float64)
     den = np.asarray(denominator, dtype=np.float64)
     out = np.full(num.shape, np.nan)
-    np.divide(num, den, out=out, where=(den != 0) & ~np.isnan(den))
+    with np.errstate(over="ignore"):  # an overflow to inf is caught just below
+        np.divide(num, den, out=out, where=(den != 0) & ~np.isnan(den))
+    out[~(np.abs(out) <= FLOAT32_MAX)] = np.nan  # also true for inf; NaN stays NaN
     return out
 
 
@@ -129,7 +133,8 @@ class Encoder:
                     raise ValueError(f"unknown category {value!r}") from None
             for at_numerator, at_denominator in self._ratios_at:
                 num, den = numbers[at_numerator], numbers[at_denominator]
-                row.append(num / den if den != 0 and den == den else nan)  # den == den: not NaN
+                quotient = num / den if den != 0 and den == den else nan  # den == den: not NaN
+                row.append(quotient if -FLOAT32_MAX <= quotient <= FLOAT32_MAX else nan)  # False for NaN
             table.append(row)
         # float64 -> float32 rounds here exactly as the column path's assignment does.
         return np.array(table, dtype=np.float32).reshape(rows, self.width)

@@ -9,9 +9,25 @@ from __future__ import annotations
 import math
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+
+def usable_name(name: str) -> bool:
+    """Tell whether `name` may name a feature, target or class: printable, no surrounding space."""
+    return name.isprintable() and name == name.strip()
+
+
+def _usable(name: str) -> str:
+    if not usable_name(name):
+        raise ValueError(f"{name!r} holds a character that is not printable, or a space at either end")
+    return name
+
+
+# Names as people write them ("Flow Rate (l/min)", "Inlet-Pressure"): 1 to 64 printable
+# characters (str.isprintable: no control, separator or format characters but the space),
+# none of them a space at either end. The API takes them as given, as JSON keys and V2 input names.
+Name = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_usable)]
+Task = Literal["classification", "regression"]
 
 
 class _Strict(BaseModel):

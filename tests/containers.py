@@ -17,12 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from service.bundle import load_bundle
+from service.errors import StoplineError
+from service.train.config import config_path
+from service.train.gate import read_gate_record
 from service.provenance import created_at
 from tests.paths import ROOT
 
 DOCKER_SCRIPTS = ROOT / "scripts" / "docker"
-GATE_RECORD = ROOT / "artifacts" / "gate.json"
 BUNDLE = ROOT / "artifacts" / "model"
 BASE_IMAGE = os.environ.get("STOPLINE_BASE_IMAGE", "stopline/python:3.11-bookworm")
 
@@ -73,16 +74,12 @@ def docker() -> Docker:
 
 @pytest.fixture(scope="session")
 def gated_bundle() -> dict:
-    """Give the model stage's gate record, after checking artifacts/model is still that bundle."""
-    if not GATE_RECORD.exists():
-        pytest.fail(f"{GATE_RECORD.relative_to(ROOT)} is missing: no bundle passed the model stage "
-                    "(run `pytest -m model` or the whole pipeline first)", pytrace=False)
-    record = json.loads(GATE_RECORD.read_text())
-    digest = load_bundle(BUNDLE).digest
-    if digest != record["bundle_sha256"]:
-        pytest.fail(f"artifacts/model (sha256 {digest}) is not the bundle the model stage gated "
-                    f"({record['bundle_sha256']})", pytrace=False)
-    return record
+    """Give the gate record of artifacts/model, once it is the bundle that passed for this project."""
+    try:
+        return read_gate_record(BUNDLE, ROOT / config_path())
+    except StoplineError as exc:
+        pytest.fail(f"{exc} (the model stage writes the record: run `pytest -m model` or the whole pipeline)",
+                    pytrace=False)
 
 
 @pytest.fixture(scope="session")

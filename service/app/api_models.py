@@ -9,17 +9,23 @@ from pydantic import BaseModel, Field
 from service.bundle import BundleCard
 
 
-class Prediction(BaseModel):
-    """The answer for one record."""
+class ClassPrediction(BaseModel):
+    """A classifier's answer for one record."""
 
     label: str = Field(description="The predicted class.")
     probabilities: dict[str, float] = Field(description="The probability of every class; they sum to 1.")
 
 
-class PredictResponse(BaseModel):
-    """The answer to POST /predict: one prediction per record, in order."""
+class ValuePrediction(BaseModel):
+    """A regressor's answer for one record."""
 
-    predictions: list[Prediction]
+    value: float = Field(description="The predicted value.")
+
+
+class PredictResponse(BaseModel):
+    """The answer to POST /predict: one prediction per record, in order (a class, or a value)."""
+
+    predictions: list[ClassPrediction] | list[ValuePrediction]
     model_version: str = Field(description="The version of the model that answered.")
 
 

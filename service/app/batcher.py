@@ -13,8 +13,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 
-from service.app.predictions import Predictions
 from service.features import Columns
+from service.predictor import Predictions
 
 Waiting = tuple[Columns, int, "asyncio.Future[Predictions]"]
 
@@ -55,6 +55,6 @@ class MicroBatcher:
         start = 0
         for _, rows, future in waiting:
             if not future.done():  # a cancelled request (client gone) just drops its rows
-                future.set_result(Predictions(answer.indices[start:start + rows],
-                                              answer.probabilities[start:start + rows]))
+                indices = None if answer.indices is None else answer.indices[start:start + rows]
+                future.set_result(Predictions(indices, answer.outputs[start:start + rows]))
             start += rows

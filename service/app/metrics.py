@@ -12,16 +12,18 @@ from itertools import accumulate
 from typing import Annotated
 
 import numpy as np
-import numpy.typing as npt
 from fastapi import APIRouter, Depends, Request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Info, generate_latest
 from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.utils import floatToGoString
 from starlette.responses import Response
 
+from service.predictor import Predictions
+
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 BATCH_BUCKETS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
 UNMATCHED = "(unmatched)"
+VALUE_LABEL = "(value)"  # the one `label` of stopline_predictions for a regressor
 
 
 class _Histogram:
@@ -103,6 +105,7 @@ class AppMetrics:
         self.model.info({"name": name, "version": version, "bundle_sha256": bundle_sha256})
         self._fields = frozenset(fields)
         # Every class shows, at zero, before its first prediction.
+        labels = labels or (VALUE_LABEL,)
         self._hot.labels = labels
         self._hot.predicted = [0] * len(labels)
 
@@ -116,9 +119,14 @@ class AppMetrics:
             latency = hot.latency[route] = _Histogram(LATENCY_BUCKETS)
         latency.observe(seconds)
 
-    def observe_predictions(self, indices: npt.NDArray[np.int64]) -> None:
-        """Count one batch: its size and each predicted label."""
+    def observe_predictions(self, answer: Predictions) -> None:
+        """Count one batch: its size and each predicted label (a regressor's rows all count as VALUE_LABEL)."""
         hot = self._hot
+        indices = answer.indices
+        if indices is None:
+            hot.batch_rows.observe(len(answer.outputs))
+            hot.predicted[0] += len(answer.outputs)
+            return
         hot.batch_rows.observe(len(indices))
         if len(indices) == 1:
             hot.predicted[int(indices[0])] += 1

@@ -8,6 +8,7 @@ and nothing else is allowed. The generated model is also what /docs shows.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
@@ -53,13 +54,26 @@ def _describe(feature: Feature) -> str:
     return f"{feature.description} {rule}".strip()
 
 
+def _field_name(position: int) -> str:
+    # Features keep their names as written ("Flow Rate (l/min)") in JSON, the OpenAPI
+    # document and every error, through an alias; the attribute behind it is positional,
+    # so no name can clash with pydantic's own (`json`, `model_config`, `copy`).
+    return f"feature_{position}"
+
+
 def instance_model(schema: InputSchema) -> type[BaseModel]:
     """Give the model of one record: one required field per declared feature, nothing else."""
     fields: dict[str, Any] = {
-        f.name: (value_type(f), Field(..., description=_describe(f), examples=[example_value(f)]))
-        for f in schema.features
+        _field_name(i): (value_type(f), Field(..., alias=f.name, title=f.name, description=_describe(f),
+                                              examples=[example_value(f)]))
+        for i, f in enumerate(schema.features)
     }
     return create_model("Instance", __config__=STRICT, **fields)
+
+
+def instance_columns(instances: Sequence[BaseModel], schema: InputSchema) -> dict[str, list[Any]]:
+    """Give validated instances (of `instance_model(schema)`) as columns keyed by feature name."""
+    return {f.name: [getattr(row, _field_name(i)) for row in instances] for i, f in enumerate(schema.features)}
 
 
 def request_model(schema: InputSchema, max_rows: int) -> type[BaseModel]:

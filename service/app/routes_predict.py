@@ -21,6 +21,7 @@ from service.app.api_models import ModelCard, PredictResponse, error_responses
 from service.app.body import read_json
 from service.app.deps import ModelDep, served_model
 from service.app.problems import from_validation_error
+from service.app.request_model import instance_columns
 from service.app.responses import OrjsonResponse
 from service.app.served_model import ServedModel
 from service.features import Columns
@@ -36,20 +37,23 @@ def records_to_columns(payload: Any, model: ServedModel) -> tuple[Columns, int]:
     except ValidationError as exc:
         raise from_validation_error(exc, model.schema.names) from None
     # The quick checks may decline a body the request model accepts: it is served all the same.
-    return {name: [getattr(row, name) for row in instances] for name in model.schema.names}, len(instances)
+    return instance_columns(instances, model.schema), len(instances)
 
 
 async def predict(request: Request) -> Response:
-    """Predict the class of each record in `instances`; the request schema is the model's input schema."""
+    """Predict the class, or the value, of each record in `instances`: the request schema is the model's own."""
     model = served_model(request)
     columns, rows = records_to_columns(await read_json(request), model)
     answer = await model.batcher.predict(columns, rows)
-    request.app.state.metrics.observe_predictions(answer.indices)
+    request.app.state.metrics.observe_predictions(answer)
     classes = model.classes
-    predictions = [
-        {"label": classes[index], "probabilities": dict(zip(classes, row))}
-        for index, row in zip(answer.indices.tolist(), answer.probabilities.tolist())
-    ]
+    if answer.indices is None:
+        predictions = [{"value": value} for value in answer.outputs.tolist()]
+    else:
+        predictions = [
+            {"label": classes[index], "probabilities": dict(zip(classes, row))}
+            for index, row in zip(answer.indices.tolist(), answer.outputs.tolist())
+        ]
     return OrjsonResponse({"predictions": predictions, "model_version": model.version})
 
 

@@ -72,7 +72,7 @@ async def model_version_ready(model: ModelDep, name: str, version: str) -> Respo
 
 @router.get("/models/{name}", response_model=ModelMetadata, responses=error_responses(404, 503))
 async def model_metadata_route(model: ModelDep, name: str) -> Response:
-    """The model's inputs (one per feature) and outputs (`label`, `probabilities`)."""
+    """The model's inputs (one per feature) and outputs (`label`, `probabilities`; a regressor's `value`)."""
     _check_model(model, name, None)
     return OrjsonResponse(model_metadata(model).model_dump(exclude_none=True))
 
@@ -85,7 +85,7 @@ async def model_version_metadata(model: ModelDep, name: str, version: str) -> Re
 
 
 async def infer(request: Request) -> Response:
-    """Predict from one input tensor per feature; answer `label` and `probabilities`."""
+    """Predict from one input tensor per feature; answer `label` and `probabilities` (a regressor: `value`)."""
     model = served_model(request)
     _check_model(model, request.path_params["name"], request.path_params.get("version"))
     header_length = request.headers.get("inference-header-content-length")
@@ -102,7 +102,7 @@ async def infer(request: Request) -> Response:
         raise from_validation_error(exc, ()) from None
     columns = columns_of(inference, model)
     answer = await model.batcher.predict(columns, len(next(iter(columns.values()))))
-    request.app.state.metrics.observe_predictions(answer.indices)
+    request.app.state.metrics.observe_predictions(answer)
     requested = [o.name for o in inference.outputs] if inference.outputs else None
     body = {"model_name": model.name, "model_version": model.version,
             "outputs": outputs_of(answer, model, requested)}

@@ -20,12 +20,11 @@ from pydantic import BaseModel, TypeAdapter
 
 from service.app.batcher import MicroBatcher
 from service.app.columns import SchemaChecks
-from service.app.predictions import Predictions
 from service.app.request_model import example_instance, request_model, value_adapter
 from service.bundle import Bundle, load_bundle
 from service.errors import BundleIntegrityError
 from service.features import Columns, Encoder, feature_names
-from service.predictor import Predictor
+from service.predictor import Predictions, Predictor
 from service.schema import InputSchema
 
 # Requests up to this many rows share model calls (see batcher); larger ones run alone.
@@ -34,8 +33,7 @@ BATCHED_ROWS = 32
 
 def run_model(encoder: Encoder, predictor: Predictor, columns: Columns) -> Predictions:
     """Give the predictions for validated columns keyed by feature name (None or NaN for missing)."""
-    indices, probabilities = predictor.predict(encoder(columns))
-    return Predictions(indices, probabilities)
+    return predictor.predict(encoder(columns))
 
 
 @dataclass(frozen=True)
@@ -67,7 +65,11 @@ class ServedModel:
 
     @property
     def classes(self) -> tuple[str, ...]:
-        return self.bundle.card.classes
+        return self.bundle.card.classes  # empty for a regressor
+
+    @property
+    def is_classifier(self) -> bool:
+        return self.bundle.card.task == "classification"
 
     def example_request(self) -> dict[str, Any]:
         """Give a POST /predict body the schema allows: the one /docs offers."""
@@ -111,8 +113,12 @@ def _check_answers(model: ServedModel, path: Path) -> None:
     row = example_instance(model.schema)
     answer = model.predict({name: [value] for name, value in row.items()})
     n_classes = len(model.classes)
-    if answer.probabilities.shape != (1, n_classes) or not 0 <= int(answer.indices[0]) < n_classes:
+    if answer.indices is None:
+        if answer.outputs.shape != (1,) or not np.isfinite(answer.outputs).all():
+            raise BundleIntegrityError(
+                f"{path / 'model.onnx'}: answered a test row with {answer.outputs.tolist()}, expected one finite value")
+    elif answer.outputs.shape != (1, n_classes) or not 0 <= int(answer.indices[0]) < n_classes:
         raise BundleIntegrityError(
             f"{path / 'model.onnx'}: answered a test row with labels {answer.indices.tolist()} and "
-            f"probabilities of shape {answer.probabilities.shape}, expected one of {n_classes} classes"
+            f"probabilities of shape {answer.outputs.shape}, expected one of {n_classes} classes"
         )

@@ -13,24 +13,28 @@ from pydantic import ValidationError
 
 from service.app.columns import Column
 from service.app.problems import InvalidRecords, Problem
-from service.app.predictions import Predictions
 from service.app.served_model import ServedModel
 from service.app.v2_types import InferenceRequest, MetadataTensor, ModelMetadata, RequestInput
+from service.predictor import Predictions
 from service.schema import Feature, NumberFeature
 
 NUMBER_TYPES = ("FP32", "FP64")
-OUTPUTS = ("label", "probabilities")
+CLASSIFIER_OUTPUTS = ("label", "probabilities")
+REGRESSOR_OUTPUTS = ("value",)
 PLATFORM = "onnxruntime_onnx"
 
 
 def model_metadata(model: ServedModel) -> ModelMetadata:
-    """Give the V2 metadata: one input per feature, outputs `label` and `probabilities`."""
+    """Give the V2 metadata: one input per feature; outputs `label` and `probabilities`, or `value`."""
     inputs = [
         MetadataTensor(name=f.name, datatype="FP64", shape=[-1], parameters={"content_type": "np"})
         if isinstance(f, NumberFeature)
         else MetadataTensor(name=f.name, datatype="BYTES", shape=[-1], parameters={"content_type": "str"})
         for f in model.schema.features
     ]
+    if not model.is_classifier:
+        return ModelMetadata(name=model.name, versions=[model.version], platform=PLATFORM, inputs=inputs,
+                             outputs=[MetadataTensor(name="value", datatype="FP32", shape=[-1])])
     outputs = [
         MetadataTensor(name="label", datatype="BYTES", shape=[-1], parameters={"content_type": "str"}),
         MetadataTensor(name="probabilities", datatype="FP32", shape=[-1, len(model.classes)]),
@@ -39,6 +43,11 @@ def model_metadata(model: ServedModel) -> ModelMetadata:
         name=model.name, versions=[model.version], platform=PLATFORM, inputs=inputs, outputs=outputs,
         parameters={"classes": list(model.classes)},
     )
+
+
+def output_names(model: ServedModel) -> tuple[str, ...]:
+    """Give the names of the model's outputs, in the order an infer call answers them by default."""
+    return CLASSIFIER_OUTPUTS if model.is_classifier else REGRESSOR_OUTPUTS
 
 
 def columns_of(request: InferenceRequest, model: ServedModel) -> dict[str, Column]:
@@ -66,10 +75,11 @@ def columns_of(request: InferenceRequest, model: ServedModel) -> dict[str, Colum
     if len(rows) > 1:
         problems.append(Problem(("body", "inputs"), f"inputs hold different numbers of rows: {sorted(rows)}",
                                 "shape_mismatch", "inputs"))
+    outputs = output_names(model)
     for i, output in enumerate(request.outputs or ()):
-        if output.name not in OUTPUTS:
+        if output.name not in outputs:
             problems.append(Problem(("body", "outputs", i, "name"), f"{output.name!r} is not an output of this model; "
-                                    f"its outputs are {list(OUTPUTS)}", "unknown_output", "outputs"))
+                                    f"its outputs are {list(outputs)}", "unknown_output", "outputs"))
     if problems:
         raise InvalidRecords(problems)
     return columns
@@ -114,13 +124,16 @@ def _column(
 
 
 def outputs_of(answer: Predictions, model: ServedModel, requested: list[str] | None) -> list[dict[str, Any]]:
-    """Give the requested outputs (default both), data flattened row-major."""
-    n, k = answer.probabilities.shape
+    """Give the requested outputs (default all), data flattened row-major."""
+    if answer.indices is None:
+        # Left as float32 for orjson, as the probabilities below.
+        return [{"name": "value", "datatype": "FP32", "shape": [len(answer.outputs)], "data": answer.outputs}]
+    n, k = answer.outputs.shape
     tensors: dict[str, dict[str, Any]] = {
         "label": {"name": "label", "datatype": "BYTES", "shape": [n], "parameters": {"content_type": "str"},
                   "data": model.class_names[answer.indices].tolist()},
         # Left as float32 for orjson: the shortest text that reads back as the same FP32 value.
         "probabilities": {"name": "probabilities", "datatype": "FP32", "shape": [n, k],
-                          "data": answer.probabilities.ravel()},
+                          "data": answer.outputs.ravel()},
     }
-    return [tensors[name] for name in (requested or OUTPUTS)]
+    return [tensors[name] for name in (requested or CLASSIFIER_OUTPUTS)]

@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import numpy.typing as npt
 from service.errors import DataValidationError
 from service.schema import CategoryFeature, NumberFeature
 from service.train.config import TrainConfig
+from service.train.csv_text import DraftError, decode
 
 # Numbers as floats (NaN when missing), categories as strings (None when missing).
 Column = list[float | str | None]
@@ -22,16 +24,16 @@ Column = list[float | str | None]
 
 @dataclass(frozen=True)
 class Dataset:
-    """Validated rows as columns, with integer labels indexing `classes`."""
+    """Validated rows as columns, with the target: class indices into `classes`, or float64 values."""
 
     path: Path
     sha256: str
     columns: dict[str, Column]
-    labels: npt.NDArray[np.int64]
+    target: npt.NDArray[np.int64] | npt.NDArray[np.float64]
     classes: tuple[str, ...]
 
     def __len__(self) -> int:
-        return len(self.labels)
+        return len(self.target)
 
     def take(self, rows: npt.NDArray[np.intp]) -> dict[str, Column]:
         """Give the columns restricted to `rows`, in that order."""
@@ -44,12 +46,9 @@ def _decode(path: Path) -> tuple[bytes, str]:
     except OSError as exc:
         raise DataValidationError(str(path), [f"cannot read the file: {exc.strerror}"]) from None
     try:
-        return data, data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise DataValidationError(
-            str(path), [f"line {line}: byte offset {exc.start} is not UTF-8 [rule: encoding]"]
-        ) from None
+        return data, decode(data)
+    except DraftError as exc:
+        raise DataValidationError(str(path), [f"{exc} [rule: encoding]"]) from None
 
 
 def _check_header(header: list[str], config: TrainConfig) -> list[str]:
@@ -102,32 +101,29 @@ def load_dataset(path: Path, config: TrainConfig) -> Dataset:
     position = {name: header.index(name) for name in header}
     features = config.input_schema.features
     columns: dict[str, Column] = {f.name: [] for f in features}
-    labels: list[int] = []
+    targets: list[float] = []
     missing_tokens = set(config.missing_values)
-    class_index = {c: i for i, c in enumerate(config.classes)}
+    read_target = _target_reader(config)
     for row_number, row in enumerate(reader, start=1):
         where = f"row {row_number} (line {reader.line_num})"
         if len(row) != len(header):
             problems.append(f"{where}: {len(row)} fields, the header has {len(header)} [rule: shape]")
             continue
-        label = row[position[config.target]].strip()
-        if label not in class_index:
-            problems.append(
-                f"{where}, column {config.target!r}: label {label!r} is not one of "
-                f"{list(config.classes)} [rule: label]"
-            )
+        target, problem = read_target(row[position[config.target]].strip(), missing_tokens)
+        if problem:
+            problems.append(f"{where}, column {config.target!r}: {problem}")
         else:
-            labels.append(class_index[label])
+            targets.append(target)
         for feature in features:
             cell = row[position[feature.name]].strip()
             value, problem = _parse_cell(feature, cell, cell in missing_tokens)
             if problem:
                 problems.append(f"{where}, column {feature.name!r}: {problem}")
             columns[feature.name].append(value)
-    if not problems and not labels:
+    if not problems and not targets:
         problems.append("the header has no data rows under it [rule: not-empty]")
-    elif not problems:
-        counts = np.bincount(labels, minlength=len(config.classes))
+    elif not problems and config.task == "classification":
+        counts = np.bincount(np.array(targets, dtype=np.int64), minlength=len(config.classes))
         problems.extend(
             f"column {config.target!r}: class {name!r} has {n} row(s), at least 2 are needed "
             "to hold one out [rule: class-count]"
@@ -140,6 +136,33 @@ def load_dataset(path: Path, config: TrainConfig) -> Dataset:
         path=path,
         sha256=hashlib.sha256(raw).hexdigest(),
         columns=columns,
-        labels=np.array(labels, dtype=np.int64),
+        target=(np.array(targets, dtype=np.int64) if config.task == "classification"
+                else np.array(targets, dtype=np.float64)),
         classes=config.classes,
     )
+
+
+def _target_reader(config: TrainConfig) -> Callable[[str, set[str]], tuple[float, str | None]]:
+    """Give the parser of a target cell: its class index or value, and the rule it breaks (else None)."""
+    if config.task == "classification":
+        class_index = {c: i for i, c in enumerate(config.classes)}
+
+        def label(cell: str, missing: set[str]) -> tuple[float, str | None]:
+            if cell in class_index:
+                return class_index[cell], None
+            return 0, f"label {cell!r} is not one of {list(config.classes)} [rule: label]"
+
+        return label
+
+    def value(cell: str, missing: set[str]) -> tuple[float, str | None]:
+        if cell in missing:
+            return 0.0, "the target is missing; every row needs one [rule: missing]"
+        try:
+            number = float(cell)
+        except ValueError:
+            return 0.0, f"{cell!r} is not a number [rule: type]"
+        if not math.isfinite(number):
+            return 0.0, f"{cell!r} is not a finite number [rule: type]"
+        return number, None
+
+    return value

@@ -7,15 +7,42 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, log_loss, precision_recall_fscore_support
+from sklearn.metrics import (
+    accuracy_score,
+    confusion_matrix,
+    f1_score,
+    log_loss,
+    mean_absolute_error,
+    mean_squared_error,
+    precision_recall_fscore_support,
+    r2_score,
+)
 
 from service.bundle import load_bundle
 from service.features import encode
-from service.predictor import Predictor
-from service.schema import InputSchema
+from service.predictor import Predictions, Predictor
+from service.train.config import PRIMARY_METRIC, TrainConfig
 
 
-def evaluate(
+def evaluate(target: npt.NDArray[np.generic], answer: Predictions, classes: tuple[str, ...]) -> dict[str, Any]:
+    """Give the holdout metrics of `answer` against `target`: the classification set, or the regression one."""
+    if answer.indices is None:
+        return regression_metrics(target.astype(np.float64), answer.outputs)
+    return classification_metrics(target.astype(np.int64), answer.indices, answer.outputs, classes)
+
+
+def regression_metrics(values: npt.NDArray[np.float64], predicted: npt.NDArray[np.float32]) -> dict[str, Any]:
+    """Give RMSE, MAE and R² of `predicted` against `values`."""
+    wide = predicted.astype(np.float64)
+    return {
+        "holdout_rows": int(len(values)),
+        "rmse": round(float(np.sqrt(mean_squared_error(values, wide))), 6),
+        "mae": round(float(mean_absolute_error(values, wide)), 6),
+        "r2": round(float(r2_score(values, wide)), 6),
+    }
+
+
+def classification_metrics(
     labels: npt.NDArray[np.int64],
     predicted: npt.NDArray[np.int64],
     probabilities: npt.NDArray[np.float32],
@@ -49,21 +76,17 @@ def _normalised(probabilities: npt.NDArray[np.float32]) -> npt.NDArray[np.float6
     return normalised
 
 
-def macro_f1(labels: npt.NDArray[np.int64], predicted: npt.NDArray[np.int64], n_classes: int) -> float:
-    """Give the macro-F1 of `predicted` against `labels`."""
-    return float(f1_score(labels, predicted, labels=list(range(n_classes)), average="macro", zero_division=0))
-
-
-def champion_macro_f1(
-    champion: Path, schema: InputSchema, rows: dict[str, Any], labels: npt.NDArray[np.int64]
-) -> float:
-    """Give the champion bundle's macro-F1 on the challenger's holdout rows.
+def champion_score(champion: Path, config: TrainConfig, rows: dict[str, Any], target: npt.NDArray[np.generic]) -> float:
+    """Give the champion bundle's primary metric (macro-F1, or R²) on the challenger's holdout rows.
 
     Raises BundleIntegrityError when the champion is corrupt, and ValueError
-    when it serves a different schema, since then the two cannot be compared.
+    when it serves another schema or task, since then the two cannot be compared.
     """
     bundle = load_bundle(champion)
-    if bundle.card.input_schema != schema:
+    if bundle.card.input_schema != config.input_schema:
         raise ValueError(f"champion {champion} was trained on a different input schema; it cannot be compared")
-    predicted, _ = Predictor.from_bundle(bundle).predict(encode(schema, rows))
-    return macro_f1(labels, predicted, len(bundle.card.classes))
+    if tuple(bundle.card.classes) != config.classes:
+        raise ValueError(f"champion {champion} predicts classes {list(bundle.card.classes)}, "
+                         f"this project {list(config.classes)}; it cannot be compared")
+    answer = Predictor.from_bundle(bundle).predict(encode(config.input_schema, rows))
+    return float(evaluate(target, answer, config.classes)[PRIMARY_METRIC[config.task]])

@@ -24,11 +24,11 @@ DEFAULT_OUT = Path("artifacts/model")
 
 @dataclass(frozen=True)
 class Holdout:
-    """The rows held out of training, raw and encoded."""
+    """The rows held out of training: raw, encoded, and their target (class indices or values)."""
 
     rows: dict[str, Column]
     features: npt.NDArray[np.float32]
-    labels: npt.NDArray[np.int64]
+    target: npt.NDArray[np.generic]
 
 
 @dataclass(frozen=True)
@@ -36,16 +36,18 @@ class TrainingRun:
     """What a run produced: the written bundle, the fitted pipeline and its holdout."""
 
     card: BundleCard
+    bundle_dir: Path
     pipeline: Pipeline
     holdout: Holdout
     parity_gap: float
 
 
 def split(dataset: Dataset, config: TrainConfig) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
-    """Give train and holdout row indices: stratified by label, seeded by the config."""
+    """Give train and holdout row indices: seeded by the config, stratified by label when classifying."""
     rows = np.arange(len(dataset))
+    stratify = dataset.target if config.task == "classification" else None
     train_rows, holdout_rows = train_test_split(
-        rows, test_size=config.holdout_fraction, stratify=dataset.labels, random_state=config.seed
+        rows, test_size=config.holdout_fraction, stratify=stratify, random_state=config.seed
     )
     return np.sort(train_rows), np.sort(holdout_rows)
 
@@ -61,14 +63,13 @@ def train(config: TrainConfig, data: Path | None = None, out: Path = DEFAULT_OUT
     holdout = Holdout(
         rows=dataset.take(holdout_rows),
         features=encode(schema, dataset.take(holdout_rows)),
-        labels=dataset.labels[holdout_rows],
+        target=dataset.target[holdout_rows],
     )
-    pipeline = fit(encode(schema, dataset.take(train_rows)), dataset.labels[train_rows], config.model)
+    pipeline = fit(encode(schema, dataset.take(train_rows)), dataset.target[train_rows], config)
     model_bytes = to_onnx(pipeline, len(feature_names(schema)))
     predictor = Predictor(model_bytes, len(config.classes))
     gap = check_parity(pipeline, predictor, holdout.features)
-    predicted, probabilities = predictor.predict(holdout.features)
-    metrics = evaluate(holdout.labels, predicted, probabilities, config.classes)
+    metrics = evaluate(holdout.target, predictor.predict(holdout.features), config.classes)
     metrics["onnx_parity_max_abs_diff"] = gap
     card = write_bundle(
         out,
@@ -79,16 +80,17 @@ def train(config: TrainConfig, data: Path | None = None, out: Path = DEFAULT_OUT
             "git_sha": git_sha() or "unknown",
             "data_sha256": dataset.sha256,
             "params": {
-                **config.model.model_dump(),
+                **config.model.params(),
                 "seed": config.seed,
                 "holdout_fraction": config.holdout_fraction,
                 "train_rows": int(len(train_rows)),
                 "feature_names": feature_names(schema),
             },
             "metrics": metrics,
+            "task": config.task,
             "input_schema": schema.model_dump(mode="json"),
             "target": config.target,
             "classes": list(config.classes),
         },
     )
-    return TrainingRun(card=card, pipeline=pipeline, holdout=holdout, parity_gap=gap)
+    return TrainingRun(card=card, bundle_dir=Path(out), pipeline=pipeline, holdout=holdout, parity_gap=gap)

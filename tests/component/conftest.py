@@ -1,4 +1,8 @@
-"""Fixtures for component tests: the project's own configuration, read from the file."""
+"""Fixtures for component tests: the fixture project's configuration, and a service trained on it.
+
+The machinery is not the example: these tests run against tests/fixture_project/ (names
+with spaces, parentheses, dashes and slashes), never against the default project's data.
+"""
 
 import asyncio
 from collections.abc import Callable, Coroutine, Iterator
@@ -15,11 +19,13 @@ from service.train.run import TrainingRun, train
 from tests.paths import ROOT
 
 T = TypeVar("T")
+FIXTURE_PROJECT = ROOT / "tests" / "fixture_project"
 
 
 @pytest.fixture(scope="session")
 def project_config() -> TrainConfig:
-    return load_config(ROOT / "stopline.toml")
+    """Give the fixture project's classification configuration."""
+    return load_config(FIXTURE_PROJECT / "stopline.toml")
 
 
 # --- The prediction service (tests/component/test_app_*.py): a bundle trained once per
@@ -56,15 +62,15 @@ class AppClient:
 
 
 @pytest.fixture(scope="session")
-def training_run(tmp_path_factory: pytest.TempPathFactory) -> TrainingRun:
-    """Give a training run on the committed data; its bundle is in a session temp dir."""
-    return train(load_config(ROOT / "stopline.toml"), out=tmp_path_factory.mktemp("served") / "model")
+def training_run(project_config: TrainConfig, tmp_path_factory: pytest.TempPathFactory) -> TrainingRun:
+    """Give a training run on the fixture project; its bundle is in a session temp dir."""
+    return train(project_config, out=tmp_path_factory.mktemp("served") / "model")
 
 
 @pytest.fixture(scope="session")
-def bundle_dir(training_run: TrainingRun, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def bundle_dir(training_run: TrainingRun) -> Path:
     """Give the directory of the session's trained bundle."""
-    return tmp_path_factory.getbasetemp() / "served0" / "model"
+    return training_run.bundle_dir
 
 
 @pytest.fixture(scope="session")
@@ -91,6 +97,6 @@ def make_client(bundle_dir: Path) -> Iterator[Callable[..., AppClient]]:
 
 @pytest.fixture
 def good_row() -> dict[str, Any]:
-    """Give one record the schema allows (a Gentoo, as it happens)."""
-    return {"island": "Biscoe", "bill_length_mm": 47.5, "bill_depth_mm": 14.8,
-            "flipper_length_mm": 217.0, "body_mass_g": 5200.0, "sex": "female"}
+    """Give one record the schema allows (the fixture's "quiet pump": ok, as it happens)."""
+    return {"Flow Rate (l/min)": 90.0, "Pump Model": "A-100", "Inlet-Pressure": 6.0, "Vibration RMS": 4.0,
+            "Site": "North Yard"}

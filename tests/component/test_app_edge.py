@@ -1,78 +1,105 @@
 """The edge of POST /predict: every bad input gets a 4xx naming the field and the problem, never a 5xx."""
 
+import json
+
 import pytest
 
 pytestmark = pytest.mark.component
 
-GOOD = {"island": "Biscoe", "bill_length_mm": 47.5, "bill_depth_mm": 14.8,
-        "flipper_length_mm": 217.0, "body_mass_g": 5200.0, "sex": "female"}
+GOOD = {"Flow Rate (l/min)": 90.0, "Pump Model": "A-100", "Inlet-Pressure": 6.0, "Vibration RMS": 4.0,
+        "Site": "North Yard"}
+FLOW, MODEL, PRESSURE, VIBRATION, SITE = GOOD  # the fixture's names, as written
 
 
-def body(**changes):
+def body(changes=None, **more):
     """Give a one-row request as JSON text, with fields replaced by raw JSON text (None: field removed)."""
-    fields = {**{k: _json(v) for k, v in GOOD.items()}, **changes}
-    inner = ", ".join(f'"{k}": {v}' for k, v in fields.items() if v is not None)
+    fields = {**{k: json.dumps(v) for k, v in GOOD.items()}, **(changes or {}), **more}
+    inner = ", ".join(f"{json.dumps(k)}: {v}" for k, v in fields.items() if v is not None)
     return '{"instances": [{' + inner + '}]}'
 
 
-def _json(value):
-    return f'"{value}"' if isinstance(value, str) else repr(value)
+def problem(loc, msg, type_):
+    """Give the problem the service reports at `loc`, a path into the body (without "body")."""
+    field = ""
+    for part in loc:
+        field += f"[{part}]" if isinstance(part, int) else (f".{part}" if field else part)
+    return {"loc": ["body", *loc], "field": field or "body", "msg": msg, "type": type_}
 
 
-def problem(field, msg, type_):
-    """Give the problem the service reports at `field`, a path into the body."""
-    loc = ["body"]
-    if field != "body":
-        for part in field.replace("[", ".[").split("."):
-            loc.append(int(part[1:-1]) if part.startswith("[") else part)
-    return {"loc": loc, "field": field, "msg": msg, "type": type_}
-
-
-ROW = "instances[0]"
+ROW = ("instances", 0)
+NOT_FINITE = " is not a finite number; JSON numbers must be finite, send null for a missing value"
 RECORD_CASES = {
-    "string for a number": (body(bill_length_mm='"47.5"'), f"{ROW}.bill_length_mm",
-                            "Input should be a valid number", "float_type"),
-    "boolean for a number": (body(bill_depth_mm="true"), f"{ROW}.bill_depth_mm",
-                             "Input should be a valid number", "float_type"),
-    "number for a category": (body(island="1"), f"{ROW}.island",
-                              "Input should be 'Biscoe', 'Dream' or 'Torgersen'", "literal_error"),
-    "unknown category": (body(sex='"unknown"'), f"{ROW}.sex", "Input should be 'female' or 'male'", "literal_error"),
-    "null where not nullable": (body(island="null"), f"{ROW}.island",
-                                "Input should be 'Biscoe', 'Dream' or 'Torgersen'", "literal_error"),
-    "missing field": (body(body_mass_g=None), f"{ROW}.body_mass_g", "Field required", "missing"),
-    "extra field": (body(year="2007"), f"{ROW}.year", "Extra inputs are not permitted", "extra_forbidden"),
-    "below the range": (body(flipper_length_mm="149.9"), f"{ROW}.flipper_length_mm",
-                        "Input should be greater than or equal to 150", "greater_than_equal"),
-    "above the range": (body(body_mass_g="7000.5"), f"{ROW}.body_mass_g",
-                        "Input should be less than or equal to 7000", "less_than_equal"),
-    "NaN": (body(bill_length_mm="NaN"), f"{ROW}.bill_length_mm",
-            "NaN is not a finite number; JSON numbers must be finite, send null for a missing value", "finite_number"),
-    "Infinity": (body(bill_length_mm="Infinity"), f"{ROW}.bill_length_mm",
-                 "Infinity is not a finite number; JSON numbers must be finite, send null for a missing value",
-                 "finite_number"),
-    "-Infinity": (body(bill_depth_mm="-Infinity"), f"{ROW}.bill_depth_mm",
-                  "-Infinity is not a finite number; JSON numbers must be finite, send null for a missing value",
-                  "finite_number"),
-    "1e309": (body(body_mass_g="1e309"), f"{ROW}.body_mass_g",
-              "1e309 is not a finite number; JSON numbers must be finite, send null for a missing value",
-              "finite_number"),
-    "an integer past a double": (body(body_mass_g="1" + "0" * 400), f"{ROW}.body_mass_g",
-                                 "1" + "0" * 400 + " is not a finite number; JSON numbers must be finite, "
-                                 "send null for a missing value", "finite_number"),
-    "empty instances": ('{"instances": []}', "instances",
+    "string for a number": (body({FLOW: '"90.0"'}), (*ROW, FLOW), "Input should be a valid number", "float_type"),
+    "boolean for a number": (body({PRESSURE: "true"}), (*ROW, PRESSURE), "Input should be a valid number",
+                             "float_type"),
+    "number for a category": (body({MODEL: "1"}), (*ROW, MODEL), "Input should be 'A-100', 'B 200' or 'C/300'",
+                              "literal_error"),
+    "unknown category": (body({SITE: '"East Yard"'}), (*ROW, SITE), "Input should be 'North Yard' or 'south-yard'",
+                         "literal_error"),
+    "a category in the wrong case": (body({MODEL: '"a-100"'}), (*ROW, MODEL),
+                                     "Input should be 'A-100', 'B 200' or 'C/300'", "literal_error"),
+    "null where not nullable": (body({MODEL: "null"}), (*ROW, MODEL), "Input should be 'A-100', 'B 200' or 'C/300'",
+                                "literal_error"),
+    "null number where not nullable": (body({PRESSURE: "null"}), (*ROW, PRESSURE), "Input should be a valid number",
+                                       "float_type"),
+    "missing field": (body({VIBRATION: None}), (*ROW, VIBRATION), "Field required", "missing"),
+    "extra field": (body({"Record ID": '"P-1000"'}), (*ROW, "Record ID"), "Extra inputs are not permitted",
+                    "extra_forbidden"),
+    "below the range": (body({FLOW: "-0.1"}), (*ROW, FLOW), "Input should be greater than or equal to 0",
+                        "greater_than_equal"),
+    "above the range": (body({FLOW: "250.5"}), (*ROW, FLOW), "Input should be less than or equal to 250",
+                        "less_than_equal"),
+    "NaN": (body({FLOW: "NaN"}), (*ROW, FLOW), "NaN" + NOT_FINITE, "finite_number"),
+    "Infinity": (body({FLOW: "Infinity"}), (*ROW, FLOW), "Infinity" + NOT_FINITE, "finite_number"),
+    "-Infinity": (body({PRESSURE: "-Infinity"}), (*ROW, PRESSURE), "-Infinity" + NOT_FINITE, "finite_number"),
+    "1e309": (body({VIBRATION: "1e309"}), (*ROW, VIBRATION), "1e309" + NOT_FINITE, "finite_number"),
+    "an integer past a double": (body({VIBRATION: "1" + "0" * 400}), (*ROW, VIBRATION), "1" + "0" * 400 + NOT_FINITE,
+                                 "finite_number"),
+    "empty instances": ('{"instances": []}', ("instances",),
                         "List should have at least 1 item after validation, not 0", "too_short"),
-    "instances not a list": ('{"instances": {"island": "Biscoe"}}', "instances", "Input should be a valid list",
+    "instances not a list": ('{"instances": {"Pump Model": "A-100"}}', ("instances",), "Input should be a valid list",
                              "list_type"),
-    "instances missing": ("{}", "instances", "Field required", "missing"),
+    "instances missing": ("{}", ("instances",), "Field required", "missing"),
     "a row not an object": ('{"instances": [[1, 2]]}', ROW, "Input should be a valid dictionary or instance of "
                             "Instance", "model_type"),
-    "body a list": ("[]", "body", "Input should be a valid dictionary or instance of PredictRequest", "model_type"),
-    "body a number": ("3", "body", "Input should be a valid dictionary or instance of PredictRequest", "model_type"),
-    "body a string": ('"instances"', "body", "Input should be a valid dictionary or instance of PredictRequest",
+    "body a list": ("[]", (), "Input should be a valid dictionary or instance of PredictRequest", "model_type"),
+    "body a number": ("3", (), "Input should be a valid dictionary or instance of PredictRequest", "model_type"),
+    "body a string": ('"instances"', (), "Input should be a valid dictionary or instance of PredictRequest",
                       "model_type"),
-    "top-level extra": ('{"instances": [' + body()[15:-2] + '], "x": 1}', "x", "Extra inputs are not permitted",
+    "top-level extra": ('{"instances": [' + body()[15:-2] + '], "x": 1}', ("x",), "Extra inputs are not permitted",
                         "extra_forbidden"),
 }
+
+
+def test_a_name_as_written_is_named_exactly_in_loc_field_and_metric(make_client):
+    app = make_client()
+    response = app.post("/predict", content=body({FLOW: "300"}), headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    assert response.json() == {"detail": [{
+        "loc": ["body", "instances", 0, "Flow Rate (l/min)"], "field": "instances[0].Flow Rate (l/min)",
+        "msg": "Input should be less than or equal to 250", "type": "less_than_equal"}]}
+    assert 'stopline_validation_failures_total{field="Flow Rate (l/min)"} 1.0' in app.get("/metrics").text
+
+
+@pytest.mark.parametrize("rows", [1, 40], ids=["row by row", "by column"])
+def test_a_ratio_past_float32_still_gets_finite_probabilities(client, rows):
+    # 6.0 / 1e-40 is a finite float64 but past float32's range: the record is allowed, so is its answer.
+    response = client.post("/predict", json={"instances": [dict(GOOD, **{FLOW: 1e-40})] * rows})
+    assert response.status_code == 200, response.text
+    for prediction in response.json()["predictions"]:
+        probabilities = prediction["probabilities"]
+        assert all(isinstance(p, float) and 0.0 <= p <= 1.0 for p in probabilities.values()), probabilities
+        assert abs(sum(probabilities.values()) - 1.0) <= 1e-5
+        assert prediction["label"] == max(probabilities, key=probabilities.get)
+
+
+def test_a_name_only_like_a_feature_is_no_feature(client):
+    response = client.post("/predict", content=body({FLOW: None, "flow rate (l/min)": "90.0"}),
+                           headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    assert response.json() == {"detail": [problem((*ROW, FLOW), "Field required", "missing"),
+                                          problem((*ROW, "flow rate (l/min)"), "Extra inputs are not permitted",
+                                                  "extra_forbidden")]}
 
 
 @pytest.fixture
@@ -84,11 +111,11 @@ def still_serving(client):
 
 
 @pytest.mark.usefixtures("still_serving")
-@pytest.mark.parametrize("text, field, msg, type_", RECORD_CASES.values(), ids=RECORD_CASES.keys())
-def test_a_record_the_schema_forbids_is_422_naming_the_field(client, text, field, msg, type_):
+@pytest.mark.parametrize("text, loc, msg, type_", RECORD_CASES.values(), ids=RECORD_CASES.keys())
+def test_a_record_the_schema_forbids_is_422_naming_the_field(client, text, loc, msg, type_):
     response = client.post("/predict", content=text, headers={"content-type": "application/json"})
     assert response.status_code == 422, response.text
-    assert response.json() == {"detail": [problem(field, msg, type_)]}
+    assert response.json() == {"detail": [problem(loc, msg, type_)]}
 
 
 @pytest.mark.usefixtures("still_serving")
@@ -96,17 +123,17 @@ def test_more_rows_than_the_maximum_is_422(make_client):
     small = make_client(max_batch_rows=2)
     response = small.post("/predict", json={"instances": [GOOD] * 3})
     assert response.status_code == 422
-    assert response.json() == {"detail": [problem("instances", "List should have at most 2 items after "
+    assert response.json() == {"detail": [problem(("instances",), "List should have at most 2 items after "
                                                   "validation, not 3", "too_long")]}
 
 
 @pytest.mark.usefixtures("still_serving")
 def test_every_problem_of_a_record_is_listed(client):
-    response = client.post("/predict", content=body(island="2", bill_length_mm="true", sex=None),
+    response = client.post("/predict", content=body({FLOW: "true", MODEL: "2", SITE: None}),
                            headers={"content-type": "application/json"})
     assert response.status_code == 422
-    assert [p["field"] for p in response.json()["detail"]] == [f"{ROW}.island", f"{ROW}.bill_length_mm",
-                                                               f"{ROW}.sex"]
+    assert [p["field"] for p in response.json()["detail"]] == [
+        "instances[0].Flow Rate (l/min)", "instances[0].Pump Model", "instances[0].Site"]
 
 
 BODY_CASES = {
@@ -115,7 +142,7 @@ BODY_CASES = {
     "trailing garbage": (b'{"instances": []} x', 400,
                          "invalid JSON: unexpected content after document: line 1 column 19 (char 18)", "json_invalid"),
     "empty body": (b"", 400, "the body is empty; send a JSON object", "json_empty"),
-    "not UTF-8": (b'{"instances": [{"island": "\xff"}]}', 400, "the body is not UTF-8: byte 27 is invalid",
+    "not UTF-8": (b'{"instances": [{"Pump Model": "\xff"}]}', 400, "the body is not UTF-8: byte 31 is invalid",
                   "json_invalid"),
     "nested 100,000 deep": (b"[" * 100_000 + b"]" * 100_000, 400, "JSON nests deeper than 1024 levels",
                             "json_too_deep"),
@@ -169,7 +196,7 @@ def test_unknown_routes_and_methods_are_json_too(client, method, path, status, m
     assert response.json() == {"detail": [{"loc": [], "field": "", "msg": msg, "type": type_}]}
 
 
-@pytest.mark.parametrize("path", ["/predict", "/v2/models/penguins/infer"])
+@pytest.mark.parametrize("path", ["/predict", "/v2/models/pumps/infer"])
 def test_a_fault_inside_a_hot_route_is_a_logged_json_500_with_the_request_id(make_client, path, caplog):
     app = make_client()
 

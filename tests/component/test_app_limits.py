@@ -51,7 +51,7 @@ def test_a_chunked_body_under_the_limit_is_read(client, good_row):
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize("path", ["/predict", "/v2/models/penguins/infer"])
+@pytest.mark.parametrize("path", ["/predict", "/v2/models/pumps/infer"])
 def test_past_the_in_flight_limit_the_answer_is_503_with_retry_after(make_client, good_row, path):
     import orjson
 

@@ -24,10 +24,10 @@ def samples(response):
 
 def test_metrics_count_requests_predictions_batches_and_refusals(make_client, good_row, training_run):
     app = make_client()
-    adelie = dict(good_row, island="Torgersen", bill_length_mm=39.1, bill_depth_mm=18.7, flipper_length_mm=181.0,
-                  body_mass_g=3750.0, sex="male")
-    assert app.post("/predict", json={"instances": [good_row, adelie, good_row]}).status_code == 200
-    assert app.post("/predict", json={"instances": [dict(good_row, bill_length_mm=99.0, sex="x")]}).status_code == 422
+    worn = dict(good_row, **{"Pump Model": "B 200", "Vibration RMS": 30.0, "Site": "south-yard"})
+    assert app.post("/predict", json={"instances": [good_row, worn, good_row]}).status_code == 200
+    bad = dict(good_row, **{"Inlet-Pressure": 99.0, "Site": "x"})
+    assert app.post("/predict", json={"instances": [bad]}).status_code == 422
     assert app.post("/predict", content=b"{", headers={"content-type": "application/json"}).status_code == 400
     assert app.get("/v2/models/iris").status_code == 404
     assert app.get("/nowhere").status_code == 404
@@ -42,14 +42,14 @@ def test_metrics_count_requests_predictions_batches_and_refusals(make_client, go
     assert value("stopline_http_requests_total", route="/v2/models/{name}", method="GET", status="404") == 1
     assert value("stopline_http_requests_total", route="(unmatched)", method="GET", status="404") == 1
     assert value("stopline_http_request_duration_seconds_count", route="/predict") == 3
-    assert value("stopline_predictions_total", label="Gentoo") == 2
-    assert value("stopline_predictions_total", label="Adelie") == 1
-    assert value("stopline_predictions_total", label="Chinstrap") == 0
+    assert value("stopline_predictions_total", label="ok") == 2
+    assert value("stopline_predictions_total", label="replace now") == 1
+    assert value("stopline_predictions_total", label="needs service") == 0
     assert (value("stopline_batch_rows_count"), value("stopline_batch_rows_sum")) == (1, 3)
-    assert value("stopline_validation_failures_total", field="bill_length_mm") == 1
-    assert value("stopline_validation_failures_total", field="sex") == 1
+    assert value("stopline_validation_failures_total", field="Inlet-Pressure") == 1
+    assert value("stopline_validation_failures_total", field="Site") == 1
     assert value("stopline_validation_failures_total", field="body") == 1
-    assert value("stopline_model_info", name="penguins", version=training_run.card.version,
+    assert value("stopline_model_info", name="pumps", version=training_run.card.version,
                  bundle_sha256=app.app.state.model.bundle.digest) == 1
 
 
@@ -69,7 +69,7 @@ def test_each_app_owns_its_registry(make_client, good_row):
 
 
 def test_a_sane_request_id_is_echoed_and_logged_without_the_body(client, good_row, caplog):
-    secret = dict(good_row, island="Dream")
+    secret = dict(good_row, Site="south-yard")
     with caplog.at_level(logging.INFO, logger="stopline.access"):
         response = client.post("/predict?token=abc", json={"instances": [secret]}, headers={"x-request-id": "req-42"})
     assert response.headers["x-request-id"] == "req-42"
@@ -82,7 +82,7 @@ def test_a_sane_request_id_is_echoed_and_logged_without_the_body(client, good_ro
     assert 0 < fields["duration_ms"] < 10_000
     line = JsonFormatter().format(record)
     assert json.loads(line)["request_id"] == "req-42"
-    assert "Dream" not in line and "token" not in line
+    assert "south-yard" not in line and "token" not in line
 
 
 @pytest.mark.parametrize("given", [None, "x" * 129, "has space", "ünïcode"])

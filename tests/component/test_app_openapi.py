@@ -13,20 +13,23 @@ def document(client):
 
 
 def test_the_instance_schema_is_the_bundles_input_schema(document):
+    # The names as written are the JSON keys: the properties, their titles and the required list.
     instance = document["components"]["schemas"]["Instance"]
     assert instance["additionalProperties"] is False
-    assert instance["required"] == ["island", "bill_length_mm", "bill_depth_mm", "flipper_length_mm",
-                                    "body_mass_g", "sex"]
+    assert instance["required"] == ["Flow Rate (l/min)", "Pump Model", "Inlet-Pressure", "Vibration RMS", "Site"]
     properties = instance["properties"]
-    assert properties["island"]["enum"] == ["Biscoe", "Dream", "Torgersen"]
-    assert properties["sex"]["anyOf"] == [{"enum": ["female", "male"], "type": "string"}, {"type": "null"}]
-    assert properties["bill_length_mm"]["anyOf"] == [{"maximum": 70.0, "minimum": 25.0, "type": "number"},
-                                                     {"type": "null"}]
-    assert properties["body_mass_g"]["description"] == (
-        "Body mass in grams. A number in [2000, 7000]; null when unknown.")
-    assert properties["island"]["description"] == (
-        "Island in the Palmer Archipelago where the bird was observed. One of 'Biscoe', 'Dream', 'Torgersen'; "
-        "required, never null.")
+    assert list(properties) == instance["required"]
+    assert [p["title"] for p in properties.values()] == instance["required"]
+    assert properties["Pump Model"]["enum"] == ["A-100", "B 200", "C/300"]
+    assert properties["Site"]["anyOf"] == [{"enum": ["North Yard", "south-yard"], "type": "string"},
+                                           {"type": "null"}]
+    assert properties["Flow Rate (l/min)"]["anyOf"] == [{"maximum": 250.0, "minimum": 0.0, "type": "number"},
+                                                        {"type": "null"}]
+    assert {k: properties["Inlet-Pressure"][k] for k in ("type", "minimum", "maximum")} == {
+        "type": "number", "minimum": 0.0, "maximum": 20.0}
+    assert properties["Flow Rate (l/min)"]["description"] == (
+        "Flow through the pump. A number in [0, 250]; null when unknown.")
+    assert properties["Pump Model"]["description"] == "One of 'A-100', 'B 200', 'C/300'; required, never null."
 
 
 def test_predict_documents_its_body_answers_and_errors(document):
@@ -43,19 +46,28 @@ def test_predict_documents_its_body_answers_and_errors(document):
 
 def test_the_documented_predict_example_predicts(client, document):
     example = document["paths"]["/predict"]["post"]["requestBody"]["content"]["application/json"]["example"]
-    assert example == {"instances": [{"island": "Biscoe", "bill_length_mm": 47.5, "bill_depth_mm": 17.5,
-                                      "flipper_length_mm": 200.0, "body_mass_g": 4500.0, "sex": "female"}]}
+    assert example == {"instances": [{"Flow Rate (l/min)": 125.0, "Pump Model": "A-100", "Inlet-Pressure": 10.0,
+                                      "Vibration RMS": 30.0, "Site": "North Yard"}]}
     response = client.post("/predict", json=example)
     assert response.status_code == 200
-    assert response.json()["predictions"][0]["label"] in ("Adelie", "Chinstrap", "Gentoo")
+    [prediction] = response.json()["predictions"]
+    assert prediction["label"] == "replace now"
+    assert list(prediction["probabilities"]) == ["ok", "needs service", "replace now"]
 
 
 def test_the_documented_v2_example_infers(client, document):
     operation = document["paths"]["/v2/models/{name}/infer"]["post"]
     example = operation["requestBody"]["content"]["application/json"]["example"]
-    assert [tensor["name"] for tensor in example["inputs"]] == ["island", "bill_length_mm", "bill_depth_mm",
-                                                                "flipper_length_mm", "body_mass_g", "sex"]
-    assert client.post("/v2/models/penguins/infer", json=example).status_code == 200
+    assert example == {"inputs": [
+        {"name": "Flow Rate (l/min)", "shape": [1], "datatype": "FP64", "data": [125.0]},
+        {"name": "Pump Model", "shape": [1], "datatype": "BYTES", "data": ["A-100"]},
+        {"name": "Inlet-Pressure", "shape": [1], "datatype": "FP64", "data": [10.0]},
+        {"name": "Vibration RMS", "shape": [1], "datatype": "FP64", "data": [30.0]},
+        {"name": "Site", "shape": [1], "datatype": "BYTES", "data": ["North Yard"]},
+    ]}
+    response = client.post("/v2/models/pumps/infer", json=example)
+    assert response.status_code == 200
+    assert response.json()["outputs"][0]["data"] == ["replace now"]
 
 
 def test_every_served_route_is_documented(client, document):

@@ -41,7 +41,7 @@ def test_live_answers_while_the_process_runs(client):
 def test_ready_once_the_bundle_is_verified(client, training_run, path):
     response = client.get(path)
     assert response.status_code == 200
-    assert response.json() == {"status": "ready", "model": "penguins", "version": training_run.card.version}
+    assert response.json() == {"status": "ready", "model": "pumps", "version": training_run.card.version}
 
 
 @pytest.mark.parametrize("path", ["/health/ready", "/health", "/predict", "/metadata", "/v2/health/ready"])
@@ -74,15 +74,19 @@ def test_predict_one_row_answers_every_field(client, good_row, training_run):
     assert body["model_version"] == training_run.card.version
     [prediction] = body["predictions"]
     assert set(prediction) == {"label", "probabilities"}
-    assert prediction["label"] == "Gentoo"
-    assert list(prediction["probabilities"]) == ["Adelie", "Chinstrap", "Gentoo"]
+    assert prediction["label"] == "ok"
+    assert list(prediction["probabilities"]) == ["ok", "needs service", "replace now"]
     assert math.isclose(sum(prediction["probabilities"].values()), 1.0, abs_tol=1e-6)
-    assert max(prediction["probabilities"], key=prediction["probabilities"].get) == "Gentoo"
+    assert max(prediction["probabilities"], key=prediction["probabilities"].get) == "ok"
 
 
 def test_served_predictions_equal_the_offline_ones_over_the_whole_holdout(client, training_run, offline):
     labels, probabilities, card = offline
-    response = client.post("/predict", json={"instances": holdout_instances(training_run)})
+    instances = holdout_instances(training_run)
+    # The fixture's blanks reach the holdout: a missing number and a missing category travel as null.
+    assert (len(instances), sum(r["Flow Rate (l/min)"] is None for r in instances),
+            sum(r["Site"] is None for r in instances)) == (40, 1, 1)
+    response = client.post("/predict", json={"instances": instances})
     assert response.status_code == 200
     served = response.json()["predictions"]
     assert [p["label"] for p in served] == labels
@@ -111,11 +115,11 @@ def test_concurrent_single_rows_each_get_their_own_answer(make_client, training_
 
 def test_a_batch_up_to_the_maximum_is_answered_in_order(make_client, good_row):
     small = make_client(max_batch_rows=3)
-    other = dict(good_row, island="Torgersen", bill_length_mm=39.1, bill_depth_mm=18.7,
-                 flipper_length_mm=181.0, body_mass_g=3750.0, sex="male")
-    response = small.post("/predict", json={"instances": [good_row, other, good_row]})
+    vibrating = dict(good_row, **{"Pump Model": "C/300", "Vibration RMS": 13.0})
+    worn = dict(good_row, **{"Pump Model": "B 200", "Vibration RMS": 30.0, "Site": "south-yard"})
+    response = small.post("/predict", json={"instances": [vibrating, good_row, worn]})
     assert response.status_code == 200
-    assert [p["label"] for p in response.json()["predictions"]] == ["Gentoo", "Adelie", "Gentoo"]
+    assert [p["label"] for p in response.json()["predictions"]] == ["needs service", "ok", "replace now"]
 
 
 def test_metadata_is_the_model_card_with_the_bundle_digest(client, bundle_dir):
@@ -124,7 +128,9 @@ def test_metadata_is_the_model_card_with_the_bundle_digest(client, bundle_dir):
     assert response.status_code == 200
     card = response.json()
     assert card == {**bundle.card.model_dump(mode="json"), "bundle_sha256": bundle.digest}
-    assert (card["name"], card["version"]) == ("penguins", bundle.card.version)
+    assert (card["name"], card["task"], card["version"]) == ("pumps", "classification", bundle.card.version)
     assert card["data_sha256"] == bundle.card.data_sha256
-    assert [f["name"] for f in card["input_schema"]["features"]] == list(bundle.card.input_schema.names)
+    assert [f["name"] for f in card["input_schema"]["features"]] == [
+        "Flow Rate (l/min)", "Pump Model", "Inlet-Pressure", "Vibration RMS", "Site"]
+    assert (card["target"], card["classes"]) == ("Service Status", ["ok", "needs service", "replace now"])
     assert card["metrics"]["macro_f1"] == bundle.card.metrics["macro_f1"]

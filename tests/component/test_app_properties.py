@@ -13,7 +13,8 @@ from tests.paths import ROOT
 pytestmark = pytest.mark.component
 
 # The served bundle is trained from this very file (see conftest), so its schema is this one.
-SCHEMA = load_config(ROOT / "stopline.toml").input_schema
+CONFIG = load_config(ROOT / "tests" / "fixture_project" / "stopline.toml")
+SCHEMA = CONFIG.input_schema
 NAMES = SCHEMA.names
 EXAMPLES = settings(max_examples=200, deadline=None, database=None)
 JSON_SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text()
@@ -56,7 +57,9 @@ def broken_request(draw):
     elif how == "missing":
         del rows[row][name]
     else:
-        name = draw(st.from_regex(r"[a-z_]{1,12}", fullmatch=True).filter(lambda text: text not in NAMES))
+        # Invented names as awkward as the declared ones: spaces, capitals, parentheses, dashes, slashes.
+        name = draw(st.from_regex(r"[A-Za-z_][A-Za-z_ ()/-]{0,11}", fullmatch=True).filter(
+            lambda text: text not in NAMES))
         rows[row][name] = draw(JSON_SCALARS)
     return {"instances": rows}, f"instances[{row}].{name}"
 
@@ -88,15 +91,17 @@ def test_any_record_the_schema_forbids_is_422_naming_the_field(client, case):
 def test_v2_answers_what_predict_answers(client, rows):
     inputs = [{"name": f.name, "shape": [len(rows)], "datatype": "BYTES" if isinstance(f, CategoryFeature) else "FP64",
                "data": [row[f.name] for row in rows]} for f in SCHEMA.features]
-    v2 = client.post("/v2/models/penguins/infer", json={"inputs": inputs})
+    v2 = client.post(f"/v2/models/{CONFIG.name}/infer", json={"inputs": inputs})
     own = client.post("/predict", json={"instances": rows})
     assert (v2.status_code, own.status_code) == (200, 200)
     labels, probabilities = v2.json()["outputs"]
     predictions = own.json()["predictions"]
     assert labels["data"] == [p["label"] for p in predictions]
-    expected = [p["probabilities"][c] for p in predictions for c in ("Adelie", "Chinstrap", "Gentoo")]
+    expected = [p["probabilities"][c] for p in predictions for c in CONFIG.classes]
     assert max(abs(a - b) for a, b in zip(probabilities["data"], expected)) <= 1e-6
 
 
 def test_the_served_schema_is_the_one_these_properties_draw_from(client):
     assert client.app.state.model.schema == SCHEMA
+    assert (CONFIG.name, CONFIG.classes, NAMES) == ("pumps", ("ok", "needs service", "replace now"), (
+        "Flow Rate (l/min)", "Pump Model", "Inlet-Pressure", "Vibration RMS", "Site"))

@@ -63,8 +63,8 @@ FAULTS = {
     "lint": lambda p: append(p / "service" / "features.py", "\nimport os\n"),
     "unit": lambda p: (p / "tests" / "unit" / "test_injected.py").write_text(
         "import pytest\n\npytestmark = pytest.mark.unit\n\n\ndef test_injected():\n    assert 1 == 2\n"),
-    # Bad data is caught where the committed data is first checked: the component stage.
-    "component": lambda p: replace(p / "data" / "penguins.csv", "Adelie,Torgersen,39.1", "Adelie,Atlantis,39.1"),
+    # A regression in the data validator's wording: its component tests hold it to the exact text.
+    "component": lambda p: replace(p / "service" / "train" / "data.py", "[rule: range]", "[rule: out-of-range]"),
     # A gate out of reach: the model's holdout log-loss is about 0.02.
     "model": lambda p: replace(p / "stopline.toml", "max_log_loss = 0.2", "max_log_loss = 0.001"),
     # A Dockerfile that lints clean but cannot build: it copies a directory that does not exist.

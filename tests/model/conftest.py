@@ -1,47 +1,55 @@
-"""The model stage trains the default project once, into the bundle the build stage ships."""
+"""The model stage trains the configured project once, into the bundle the build stage ships.
 
-import json
+The project is stopline.toml, or the file STOPLINE_CONFIG names: this stage is
+the only one that knows the user's data, and it knows it only through what
+the project declares.
+"""
+
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from service.bundle import load_bundle
-from service.features import encode
+from service.errors import StoplineError
 from service.predictor import Predictor
-from service.train.config import TrainConfig, load_config
+from service.train.config import TrainConfig, config_path, load_config
+from service.train.gate import GateVerdict, gate, write_gate_record
 from service.train.run import TrainingRun, train
 from tests.paths import ROOT
 
 GATED_BUNDLE = ROOT / "artifacts" / "model"
-# Written only when every model-stage test passed on GATED_BUNDLE: the build
-# stage ships a bundle only if its digest is the one recorded here.
-GATE_RECORD = ROOT / "artifacts" / "gate.json"
+PROJECT_FILE = (ROOT / config_path()).resolve()
+# The gate's verdict and the digest of the bundle it judged, for the record the stage writes.
+VERDICT = pytest.StashKey[tuple[str, GateVerdict]]()
 
 
 @pytest.fixture(scope="session")
 def config() -> TrainConfig:
-    return load_config(ROOT / "stopline.toml")
+    return load_config(PROJECT_FILE)
 
 
 @pytest.fixture(scope="session")
 def run(config: TrainConfig) -> TrainingRun:
-    GATE_RECORD.unlink(missing_ok=True)  # the new candidate is ungated until the whole stage passes
+    # Training replaces the bundle directory whole, any gate record with it: the new
+    # candidate is ungated until the whole stage has passed on it.
     return train(config, out=GATED_BUNDLE)
 
 
+@pytest.fixture(scope="session")
+def verdict(run: TrainingRun, config: TrainConfig, request: pytest.FixtureRequest) -> GateVerdict:
+    """Give the gate's verdict on the trained bundle."""
+    found = gate(run, config)
+    request.config.stash[VERDICT] = (load_bundle(GATED_BUNDLE).digest, found)
+    return found
+
+
 def pytest_stopline_stage_finished(session: pytest.Session, stage: str, status: str, complete: bool) -> None:
+    """Write the gate record, once every model-stage test passed on the bundle the gate judged."""
     if stage != "model" or status != "passed" or not complete:
         return
-    bundle = load_bundle(GATED_BUNDLE)
-    record = {
-        "bundle": str(GATED_BUNDLE.relative_to(ROOT)),
-        "bundle_sha256": bundle.digest,
-        "model_version": bundle.card.version,
-        "git_sha": bundle.card.git_sha,
-        "metrics": {k: bundle.card.metrics[k] for k in ("macro_f1", "accuracy", "log_loss")},
-    }
-    GATE_RECORD.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    digest, verdict = session.config.stash.get(VERDICT, (None, None))
+    if verdict is not None and digest == load_bundle(GATED_BUNDLE).digest:
+        write_gate_record(GATED_BUNDLE, PROJECT_FILE, verdict)
 
 
 @pytest.fixture(scope="session")
@@ -49,18 +57,18 @@ def predictor(run: TrainingRun) -> Predictor:
     return Predictor.from_bundle(load_bundle(GATED_BUNDLE))
 
 
-@pytest.fixture(scope="session")
-def classify(config: TrainConfig, predictor: Predictor):
-    """Give a function from raw records to (labels, probabilities), through the served path."""
-
-    def classify(records: list[dict]) -> tuple[list[str], np.ndarray]:
-        columns = {name: [r.get(name) for r in records] for name in config.input_schema.names}
-        indices, probabilities = predictor.predict(encode(config.input_schema, columns))
-        return [config.classes[i] for i in indices], probabilities
-
-    return classify
-
-
 def retrain(config: TrainConfig, out: Path, **model_params) -> TrainingRun:
     changed = config.model_copy(update={"model": config.model.model_copy(update=model_params)})
     return train(changed, out=out)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Give `check` one parameter per declared check, named after it."""
+    if "check" not in metafunc.fixturenames:
+        return
+    try:
+        declared = load_config(PROJECT_FILE).checks.all
+    except StoplineError:
+        declared = ()  # the `config` fixture fails the stage with the file's message
+    metafunc.parametrize("check", range(len(declared)) or [pytest.param(None, marks=pytest.mark.skip(
+        reason="no behavioural checks declared in the project file"))], ids=[c.name for c in declared] or None)

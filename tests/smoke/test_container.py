@@ -8,7 +8,8 @@ import pytest
 from service.bundle import load_bundle
 from service.features import encode
 from service.predictor import Predictor
-from service.train.config import load_config
+from service.schema import CategoryFeature, NumberFeature
+from service.train.config import config_path, load_config
 from service.train.data import load_dataset
 from service.train.run import split
 from tests.paths import ROOT
@@ -20,19 +21,18 @@ pytestmark = pytest.mark.smoke
 
 @pytest.fixture(scope="module")
 def golden():
-    """Give the holdout records and the gated bundle's offline predictions for them."""
-    config = load_config(ROOT / "stopline.toml")
+    """Give the project's holdout records and the gated bundle's offline predictions for them."""
+    config = load_config(ROOT / config_path())
     dataset = load_dataset(config.data, config)
     _, holdout = split(dataset, config)
     rows = dataset.take(holdout)
     bundle = load_bundle(ROOT / "artifacts" / "model")
-    indices, probabilities = Predictor.from_bundle(bundle).predict(encode(config.input_schema, rows))
+    answer = Predictor.from_bundle(bundle).predict(encode(config.input_schema, rows))
     records = [
         {name: (None if isinstance(v, float) and math.isnan(v) else v) for name, v in zip(rows, values)}
         for values in zip(*rows.values())
     ]
-    return {"records": records, "labels": [bundle.card.classes[i] for i in indices],
-            "probabilities": probabilities, "bundle": bundle}
+    return {"records": records, "answer": answer, "bundle": bundle, "schema": config.input_schema}
 
 
 def test_the_container_is_ready_in_time(base_url, record_property):
@@ -59,25 +59,38 @@ def test_served_predictions_equal_the_offline_ones_on_the_holdout(client, golden
     assert response.status_code == 200
     body = response.json()
     assert body["model_version"] == golden["bundle"].card.version
-    served = body["predictions"]
-    assert [p["label"] for p in served] == golden["labels"]
+    served, answer = body["predictions"], golden["answer"]
+    if answer.indices is None:  # a regressor: every value within 1e-5 of the offline one, relatively
+        values = np.array([p["value"] for p in served])
+        assert np.max(np.abs(values - answer.outputs) / np.maximum(np.abs(answer.outputs), 1.0)) <= 1e-5
+        return
     classes = golden["bundle"].card.classes
+    assert [p["label"] for p in served] == [classes[i] for i in answer.indices]
     served_probabilities = np.array([[p["probabilities"][c] for c in classes] for p in served])
-    assert np.max(np.abs(served_probabilities - golden["probabilities"])) <= 1e-6
+    assert np.max(np.abs(served_probabilities - answer.outputs)) <= 1e-6
+
+
+def refused_value(feature: NumberFeature | CategoryFeature) -> object:
+    """Give a value the schema refuses for `feature`: an unknown category, or a number past its range."""
+    return "(no such category)" if isinstance(feature, CategoryFeature) else feature.max + abs(feature.max) + 1
 
 
 @pytest.mark.parametrize(
     ("body", "status", "field"),
     [
-        ({"instances": [{"island": "Atlantis"}]}, 422, "instances[0].island"),
+        ("refused-value", 422, "instances[0].{first}"),
         ({"instances": []}, 422, "instances"),
         ({"rows": []}, 422, "instances"),
         ("not json", 400, "body"),
     ],
-    ids=["unknown-category", "empty-batch", "wrong-key", "invalid-json"],
+    ids=["refused-value", "empty-batch", "wrong-key", "invalid-json"],
 )
 def test_bad_input_is_answered_4xx_naming_the_field_and_the_service_keeps_serving(client, golden, body, status,
                                                                                   field):
+    first = golden["schema"].features[0]
+    field = field.format(first=first.name)
+    if body == "refused-value":
+        body = {"instances": [dict(golden["records"][0], **{first.name: refused_value(first)})]}
     if isinstance(body, str):
         response = client.post("/predict", content=body, headers={"content-type": "application/json"})
     else:

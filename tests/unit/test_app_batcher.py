@@ -6,23 +6,29 @@ import numpy as np
 import pytest
 
 from service.app.batcher import MicroBatcher
-from service.app.predictions import Predictions
+from service.predictor import Predictions
 
 pytestmark = pytest.mark.unit
 
 
 class Model:
-    """A stand-in model: the label is the row's x, the probabilities [x, -x]; it records each call."""
+    """A stand-in model: the label is the row's x, the probabilities [x, -x]; it records each call.
 
-    def __init__(self, fail=False):
+    As a regressor it answers no labels, and the value -x.
+    """
+
+    def __init__(self, fail=False, regressor=False):
         self.calls = []
         self.fail = fail
+        self.regressor = regressor
 
     def __call__(self, columns):
         self.calls.append(list(columns["x"]))
         if self.fail:
             raise RuntimeError("model broke")
         x = np.array(columns["x"])
+        if self.regressor:
+            return Predictions(None, (-x).astype(np.float32))
         return Predictions(x.astype(np.int64), np.stack([x, -x], axis=1).astype(np.float32))
 
 
@@ -39,7 +45,14 @@ def test_requests_in_the_same_turn_share_one_call_and_get_their_own_rows():
     answers = run_together(MicroBatcher(model, ["x"], max_rows=4), [1], [2, 3], [4])
     assert model.calls == [[1, 2, 3, 4]]
     assert [a.indices.tolist() for a in answers] == [[1], [2, 3], [4]]
-    assert [a.probabilities.tolist() for a in answers] == [[[1, -1]], [[2, -2], [3, -3]], [[4, -4]]]
+    assert [a.outputs.tolist() for a in answers] == [[[1, -1]], [[2, -2], [3, -3]], [[4, -4]]]
+
+
+def test_a_regressors_values_are_shared_out_the_same_way():
+    model = Model(regressor=True)
+    answers = run_together(MicroBatcher(model, ["x"], max_rows=4), [1], [2, 3], [4])
+    assert model.calls == [[1, 2, 3, 4]]
+    assert [(a.indices, a.outputs.tolist()) for a in answers] == [(None, [-1]), (None, [-2, -3]), (None, [-4])]
 
 
 def test_a_request_alone_is_called_alone():

@@ -13,7 +13,8 @@ pytestmark = pytest.mark.unit
 
 
 @pytest.mark.parametrize("loc, field", [
-    (("body", "instances", 0, "bill_length_mm"), "instances[0].bill_length_mm"),
+    (("body", "instances", 0, "Flow Rate (l/min)"), "instances[0].Flow Rate (l/min)"),
+    (("body", "instances", 3, "Pump Model"), "instances[3].Pump Model"),
     (("body", "inputs", 2, "data", 7), "inputs[2].data[7]"),
     (("body", "instances"), "instances"),
     (("body",), "body"),
@@ -35,18 +36,18 @@ def test_each_kind_of_refusal_has_its_status(cls, status):
 
 
 def test_the_error_body_lists_each_problem():
-    error = InvalidRecords([Problem(("body", "instances", 0, "sex"), "Input should be 'female' or 'male'",
-                                    "literal_error", "sex")])
+    error = InvalidRecords([Problem(("body", "instances", 0, "Site"), "Input should be 'North Yard' or 'south-yard'",
+                                    "literal_error", "Site")])
     assert error_body(error, "/predict") == {"detail": [{
-        "loc": ["body", "instances", 0, "sex"], "field": "instances[0].sex",
-        "msg": "Input should be 'female' or 'male'", "type": "literal_error"}]}
+        "loc": ["body", "instances", 0, "Site"], "field": "instances[0].Site",
+        "msg": "Input should be 'North Yard' or 'south-yard'", "type": "literal_error"}]}
 
 
 def test_under_v2_the_body_also_carries_the_protocols_error_line():
-    error = InvalidRecords([Problem(("body", "inputs"), "input 'sex' is missing", "missing"),
+    error = InvalidRecords([Problem(("body", "inputs"), "input 'Inlet-Pressure' is missing", "missing"),
                             Problem(("body", "outputs", 0, "name"), "'x' is not an output", "unknown_output")])
-    body = error_body(error, "/v2/models/penguins/infer")
-    assert body["error"] == "inputs: input 'sex' is missing; outputs[0].name: 'x' is not an output"
+    body = error_body(error, "/v2/models/pumps/infer")
+    assert body["error"] == "inputs: input 'Inlet-Pressure' is missing; outputs[0].name: 'x' is not an output"
     assert len(body["detail"]) == 2
 
 

@@ -8,6 +8,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.parser import text_string_to_metric_families
 
 from service.app.metrics import BATCH_BUCKETS, LATENCY_BUCKETS, AppMetrics
+from service.predictor import Predictions
 
 pytestmark = pytest.mark.unit
 ROUTES = st.sampled_from(["/predict", "/health/live", "(unmatched)"])
@@ -17,7 +18,7 @@ LATENCIES = st.one_of(st.sampled_from(LATENCY_BUCKETS), st.floats(0, 5, allow_na
                       st.sampled_from(LATENCY_BUCKETS).map(lambda b: b * (1 + 1e-12)))
 REQUESTS = st.lists(st.tuples(ROUTES, st.sampled_from(["GET", "POST"]), STATUSES, LATENCIES), max_size=40)
 BATCHES = st.lists(st.lists(st.integers(0, 2), min_size=1, max_size=1200), max_size=6)
-CLASSES = ("Adelie", "Chinstrap", "Gentoo")
+CLASSES = ("ok", "needs service", "replace now")
 
 
 def samples(registry):
@@ -49,11 +50,12 @@ def reference(requests, batches):
 @given(REQUESTS, BATCHES)
 def test_the_hot_metrics_expose_what_the_client_classes_would(requests, batches):
     metrics = AppMetrics()
-    metrics.set_model("penguins", "v1", "sha", CLASSES, [])
+    metrics.set_model("pumps", "v1", "sha", CLASSES, [])
     for route, method, status, seconds in requests:
         metrics.observe_request(route, method, status, seconds)
     for batch in batches:
-        metrics.observe_predictions(np.array(batch, dtype=np.int64))
+        indices = np.array(batch, dtype=np.int64)
+        metrics.observe_predictions(Predictions(indices, np.zeros((len(batch), len(CLASSES)), dtype=np.float32)))
     ours = {key: value for key, value in samples(metrics.registry).items() if not key[0].startswith("stopline_model")}
     theirs = samples(reference(requests, batches))
     assert ours.keys() == theirs.keys()

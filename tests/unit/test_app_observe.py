@@ -17,11 +17,11 @@ pytestmark = pytest.mark.unit
 
 @pytest.mark.parametrize("method, path, counted", [
     ("POST", "/predict", True),
-    ("POST", "/v2/models/penguins/infer", True),
-    ("POST", "/v2/models/penguins/versions/3/infer", True),
+    ("POST", "/v2/models/pumps/infer", True),
+    ("POST", "/v2/models/pump-hours/versions/3/infer", True),
     ("GET", "/predict", False),
     ("GET", "/health/live", False),
-    ("POST", "/v2/models/penguins", False),
+    ("POST", "/v2/models/pumps", False),
     ("GET", "/metrics", False),
 ])
 def test_only_inference_requests_count_towards_the_limit(method, path, counted):

@@ -3,18 +3,20 @@
 import pytest
 from pydantic import ValidationError
 
-from service.app.request_model import example_instance, request_model, value_adapter
+from service.app.request_model import example_instance, instance_columns, request_model, value_adapter
 from service.schema import CategoryFeature, InputSchema, NumberFeature
 
 pytestmark = pytest.mark.unit
 
+# Names as people write them ("Length (cm)", "Colour/Tone") and ones pydantic itself uses ("copy", "json").
 SCHEMA = InputSchema(features=(
-    NumberFeature(name="length", min=1.0, max=10.0, nullable=True, description="A length."),
+    NumberFeature(name="Length (cm)", min=1.0, max=10.0, nullable=True, description="A length."),
     NumberFeature(name="count", min=0.0, max=5.0),
-    CategoryFeature(name="colour", categories=("red", "blue")),
-    CategoryFeature(name="size", categories=("S", "L"), nullable=True),
+    CategoryFeature(name="Colour/Tone", categories=("red", "blue")),
+    CategoryFeature(name="copy", categories=("S", "L"), nullable=True),
+    NumberFeature(name="json", min=0.0, max=1.0, nullable=True),
 ))
-GOOD = {"length": 2.5, "count": 3, "colour": "red", "size": None}
+GOOD = {"Length (cm)": 2.5, "count": 3, "Colour/Tone": "red", "copy": None, "json": 0.5}
 Request = request_model(SCHEMA, max_rows=2)
 
 
@@ -29,23 +31,31 @@ def errors(*rows):
 
 def test_a_record_the_schema_allows_is_valid():
     assert errors(GOOD) == []
-    assert errors(dict(GOOD, length=None), dict(GOOD, length=1.0, count=5.0, size="L")) == []
+    assert errors(dict(GOOD, **{"Length (cm)": None}),
+                  dict(GOOD, **{"Length (cm)": 1.0, "count": 5.0, "copy": "L"})) == []
+
+
+def test_valid_records_become_columns_keyed_by_the_names_as_written():
+    rows = Request.model_validate({"instances": [GOOD, dict(GOOD, **{"Length (cm)": None, "copy": "L"})]}).instances
+    assert instance_columns(rows, SCHEMA) == {"Length (cm)": [2.5, None], "count": [3.0, 3.0],
+                                              "Colour/Tone": ["red", "red"], "copy": [None, "L"], "json": [0.5, 0.5]}
 
 
 @pytest.mark.parametrize("field, value, type_", [
-    ("length", "2.5", "float_type"),
-    ("length", True, "float_type"),
-    ("length", [2.5], "float_type"),
-    ("length", float("nan"), "finite_number"),
-    ("length", float("inf"), "finite_number"),
-    ("length", 0.999, "greater_than_equal"),
-    ("length", 10.001, "less_than_equal"),
+    ("Length (cm)", "2.5", "float_type"),
+    ("Length (cm)", True, "float_type"),
+    ("Length (cm)", [2.5], "float_type"),
+    ("Length (cm)", float("nan"), "finite_number"),
+    ("Length (cm)", float("inf"), "finite_number"),
+    ("Length (cm)", 0.999, "greater_than_equal"),
+    ("Length (cm)", 10.001, "less_than_equal"),
     ("count", None, "float_type"),
-    ("colour", 1, "literal_error"),
-    ("colour", "Red", "literal_error"),
-    ("colour", None, "literal_error"),
-    ("colour", True, "literal_error"),
-    ("size", "M", "literal_error"),
+    ("Colour/Tone", 1, "literal_error"),
+    ("Colour/Tone", "Red", "literal_error"),
+    ("Colour/Tone", None, "literal_error"),
+    ("Colour/Tone", True, "literal_error"),
+    ("copy", "M", "literal_error"),
+    ("json", 1.5, "less_than_equal"),
 ])
 def test_a_value_the_schema_forbids_is_refused_at_its_field(field, value, type_):
     assert errors(dict(GOOD, **{field: value})) == [(f"instances.0.{field}", type_)]
@@ -53,12 +63,15 @@ def test_a_value_the_schema_forbids_is_refused_at_its_field(field, value, type_)
 
 def test_every_feature_is_required_even_when_nullable():
     row = dict(GOOD)
-    del row["size"]
-    assert errors(row) == [("instances.0.size", "missing")]
+    del row["copy"]
+    assert errors(row) == [("instances.0.copy", "missing")]
 
 
 def test_nothing_outside_the_schema_is_allowed():
     assert errors(dict(GOOD, weight=1.0)) == [("instances.0.weight", "extra_forbidden")]
+    # The attribute behind a name is no name: only the names as written are keys.
+    row = {("feature_0" if k == "Length (cm)" else k): v for k, v in GOOD.items()}
+    assert errors(row) == [("instances.0.Length (cm)", "missing"), ("instances.0.feature_0", "extra_forbidden")]
     with pytest.raises(ValidationError) as caught:
         Request.model_validate({"instances": [GOOD], "model": "x"})
     assert [e["loc"] for e in caught.value.errors()] == [("model",)]
@@ -72,23 +85,28 @@ def test_instances_hold_one_to_the_maximum_rows():
 def test_the_json_schema_shows_fields_ranges_categories_and_an_allowed_example():
     schema = Request.model_json_schema()
     instance = schema["$defs"]["Instance"]
-    assert instance["required"] == ["length", "count", "colour", "size"]
+    assert instance["required"] == ["Length (cm)", "count", "Colour/Tone", "copy", "json"]
+    assert list(instance["properties"]) == instance["required"]
     assert instance["properties"]["count"] == {
-        "type": "number", "minimum": 0.0, "maximum": 5.0, "title": "Count", "examples": [2.5],
+        "type": "number", "minimum": 0.0, "maximum": 5.0, "title": "count", "examples": [2.5],
         "description": "A number in [0, 5]; required, never null."}
-    assert instance["properties"]["colour"]["enum"] == ["red", "blue"]
-    assert instance["properties"]["length"]["description"] == "A length. A number in [1, 10]; null when unknown."
+    assert instance["properties"]["Colour/Tone"]["enum"] == ["red", "blue"]
+    assert instance["properties"]["Colour/Tone"]["title"] == "Colour/Tone"
+    assert instance["properties"]["Length (cm)"]["description"] == (
+        "A length. A number in [1, 10]; null when unknown.")
     [example] = schema["examples"]
-    assert example == {"instances": [{"length": 5.5, "count": 2.5, "colour": "red", "size": "S"}]}
+    assert example == {"instances": [{"Length (cm)": 5.5, "count": 2.5, "Colour/Tone": "red", "copy": "S",
+                                      "json": 0.5}]}
     assert errors(*example["instances"]) == []
 
 
 def test_the_example_instance_takes_range_midpoints_and_first_categories():
-    assert example_instance(SCHEMA) == {"length": 5.5, "count": 2.5, "colour": "red", "size": "S"}
+    assert example_instance(SCHEMA) == {"Length (cm)": 5.5, "count": 2.5, "Colour/Tone": "red", "copy": "S",
+                                        "json": 0.5}
 
 
 def test_a_value_adapter_checks_one_feature_as_the_model_does():
-    adapter = value_adapter(SCHEMA.feature("length"))
+    adapter = value_adapter(SCHEMA.feature("Length (cm)"))
     assert adapter.validate_python(3) == 3.0
     assert adapter.validate_python(None) is None
     with pytest.raises(ValidationError, match="Input should be less than or equal to 10"):

@@ -15,13 +15,13 @@ from service.schema import CategoryFeature, InputSchema, NumberFeature
 
 pytestmark = pytest.mark.unit
 
-LENGTH = NumberFeature(name="length", min=1.0, max=10.0, nullable=True)
+LENGTH = NumberFeature(name="Length (cm)", min=1.0, max=10.0, nullable=True)
 COUNT = NumberFeature(name="count", min=0.0, max=5.0)
-COLOUR = CategoryFeature(name="colour", categories=("red", "blue"))
+COLOUR = CategoryFeature(name="Colour/Tone", categories=("red", "blue"))
 SIZE = CategoryFeature(name="size", categories=("S", "L"), nullable=True)
 SCHEMA = InputSchema(features=(LENGTH, COUNT, COLOUR, SIZE))
 MODEL = SimpleNamespace(schema=SCHEMA, adapters={f.name: value_adapter(f) for f in SCHEMA.features}, max_rows=3,
-                        checks=SchemaChecks(SCHEMA, 3))
+                        checks=SchemaChecks(SCHEMA, 3), is_classifier=True)
 VALUES = [0, 1, 1.0, 5, 5.5, 10, 10.0001, -3, True, False, None, "1", "red", "blue", "S", "L", "M", [1], {}, 1e300]
 
 
@@ -69,9 +69,9 @@ def test_a_nan_sent_in_a_nullable_column_is_no_missing_value():
 
 def request(**data):
     return InferenceRequest.model_validate({"inputs": [
-        {"name": "length", "shape": [len(data["length"])], "datatype": "FP32", "data": data["length"]},
+        {"name": "Length (cm)", "shape": [len(data["length"])], "datatype": "FP32", "data": data["length"]},
         {"name": "count", "shape": [len(data["count"]), 1], "datatype": "FP64", "data": data["count"]},
-        {"name": "colour", "shape": [len(data["colour"])], "datatype": "BYTES", "data": data["colour"]},
+        {"name": "Colour/Tone", "shape": [len(data["colour"])], "datatype": "BYTES", "data": data["colour"]},
         {"name": "size", "shape": [len(data["size"])], "datatype": "BYTES", "data": data["size"]},
     ]})
 
@@ -79,16 +79,17 @@ def request(**data):
 def test_columns_come_out_flat_in_feature_order():
     columns = columns_of(request(length=[2.0, None], count=[[1], [2.5]], colour=["red", "blue"], size=[None, "L"]),
                          MODEL)
-    assert columns == {"length": [2.0, None], "count": [1, 2.5], "colour": ["red", "blue"], "size": [None, "L"]}
+    assert columns == {"Length (cm)": [2.0, None], "count": [1, 2.5], "Colour/Tone": ["red", "blue"],
+                       "size": [None, "L"]}
 
 
 def test_a_column_with_bad_values_names_each_one():
     with pytest.raises(InvalidRecords) as caught:
         columns_of(request(length=[2.0, 11.0], count=[[1], [None]], colour=["red", "green"], size=["S", "S"]), MODEL)
     assert [(p.field, p.msg, p.metric_field) for p in caught.value.problems] == [
-        ("inputs[0].data[1]", "length: Input should be less than or equal to 10", "length"),
+        ("inputs[0].data[1]", "Length (cm): Input should be less than or equal to 10", "Length (cm)"),
         ("inputs[1].data[1]", "count: Input should be a valid number", "count"),
-        ("inputs[2].data[1]", "colour: Input should be 'red' or 'blue'", "colour"),
+        ("inputs[2].data[1]", "Colour/Tone: Input should be 'red' or 'blue'", "Colour/Tone"),
     ]
 
 
@@ -97,7 +98,8 @@ def test_the_quick_checks_may_decline_but_the_value_validators_decide():
     model = SimpleNamespace(**{**vars(MODEL), "checks": {name: declining for name in SCHEMA.names}})
     columns = columns_of(request(length=[2.0, None], count=[[1], [2.5]], colour=["red", "blue"], size=[None, "L"]),
                          model)
-    assert columns == {"length": [2.0, None], "count": [1, 2.5], "colour": ["red", "blue"], "size": [None, "L"]}
+    assert columns == {"Length (cm)": [2.0, None], "count": [1, 2.5], "Colour/Tone": ["red", "blue"],
+                       "size": [None, "L"]}
 
 
 @pytest.mark.parametrize("value", [[], {}, ["red"]], ids=repr)
@@ -105,4 +107,4 @@ def test_an_unhashable_value_in_a_category_column_is_refused_by_name(value):
     with pytest.raises(InvalidRecords) as caught:
         columns_of(request(length=[2.0], count=[1], colour=[value], size=[None]), MODEL)
     assert [(p.field, p.msg) for p in caught.value.problems] == [
-        ("inputs[2].data[0]", "colour: Input should be 'red' or 'blue'")]
+        ("inputs[2].data[0]", "Colour/Tone: Input should be 'red' or 'blue'")]

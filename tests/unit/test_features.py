@@ -10,29 +10,31 @@ from service.schema import CategoryFeature, InputSchema, NumberFeature, Ratio
 
 pytestmark = pytest.mark.unit
 
+# Names as the fixture project writes them: spaces, parentheses, dashes, slashes.
 SCHEMA = InputSchema(
     features=(
-        CategoryFeature(name="island", categories=("Biscoe", "Dream")),
-        NumberFeature(name="length", min=0, max=100, nullable=True),
-        NumberFeature(name="depth", min=0, max=100, nullable=True),
-        CategoryFeature(name="sex", categories=("female", "male"), nullable=True),
+        CategoryFeature(name="Pump Model", categories=("A-100", "C/300")),
+        NumberFeature(name="Inlet-Pressure", min=0, max=100, nullable=True),
+        NumberFeature(name="Flow Rate (l/min)", min=0, max=100, nullable=True),
+        CategoryFeature(name="Site", categories=("North Yard", "south-yard"), nullable=True),
     ),
-    ratios=(Ratio(name="shape", numerator="length", denominator="depth"),),
+    ratios=(Ratio(name="Pressure per Flow", numerator="Inlet-Pressure", denominator="Flow Rate (l/min)"),),
 )
 
 
 def test_feature_names_follow_the_declared_order_with_one_column_per_category():
     assert feature_names(SCHEMA) == [
-        "island=Biscoe", "island=Dream", "length", "depth", "sex=female", "sex=male", "shape",
+        "Pump Model=A-100", "Pump Model=C/300", "Inlet-Pressure", "Flow Rate (l/min)", "Site=North Yard",
+        "Site=south-yard", "Pressure per Flow",
     ]
 
 
 def test_encode_gives_exact_values_with_missing_numbers_as_nan_and_missing_categories_as_zeros():
     columns = {
-        "island": ["Dream", "Biscoe"],
-        "length": [40.0, None],
-        "depth": [20.0, 18.0],
-        "sex": [None, "male"],
+        "Pump Model": ["C/300", "A-100"],
+        "Inlet-Pressure": [40.0, None],
+        "Flow Rate (l/min)": [20.0, 18.0],
+        "Site": [None, "south-yard"],
     }
     matrix = encode(SCHEMA, columns)
     assert matrix.dtype == np.float32
@@ -47,9 +49,10 @@ def test_encode_gives_exact_values_with_missing_numbers_as_nan_and_missing_categ
 
 
 def test_encode_is_deterministic_and_leaves_its_input_unchanged():
-    columns = {"island": ["Biscoe"], "length": [1.5], "depth": [3.0], "sex": ["female"]}
+    columns = {"Pump Model": ["A-100"], "Inlet-Pressure": [1.5], "Flow Rate (l/min)": [3.0], "Site": ["North Yard"]}
     first = encode(SCHEMA, columns)
-    assert columns == {"island": ["Biscoe"], "length": [1.5], "depth": [3.0], "sex": ["female"]}
+    assert columns == {"Pump Model": ["A-100"], "Inlet-Pressure": [1.5], "Flow Rate (l/min)": [3.0],
+                       "Site": ["North Yard"]}
     np.testing.assert_array_equal(first, encode(SCHEMA, columns))
     assert first[0, -1] == np.float32(0.5)
 
@@ -61,8 +64,8 @@ def test_ratio_is_nan_for_a_missing_side_or_a_zero_denominator():
 
 
 def test_one_hot_rejects_an_unknown_category_by_name():
-    with pytest.raises(ValueError, match="unknown category 'Atlantis'"):
-        one_hot(["Biscoe", "Atlantis"], ("Biscoe", "Dream"))
+    with pytest.raises(ValueError, match="unknown category 'B 200'"):
+        one_hot(["A-100", "B 200"], ("A-100", "C/300"))
 
 
 def test_one_hot_of_no_rows_keeps_the_column_count():
@@ -73,8 +76,8 @@ def test_one_hot_of_no_rows_keeps_the_column_count():
 numbers = st.one_of(st.none(), st.floats(min_value=-1e6, max_value=1e6, allow_nan=False).filter(
                         lambda x: x == 0 or abs(x) > 1e-25),
                     st.integers(min_value=-10**6, max_value=10**6), st.sampled_from([0.0, -0.0, 1e-3, 0.1]))
-row = st.fixed_dictionaries({"island": st.sampled_from(["Biscoe", "Dream"]), "length": numbers, "depth": numbers,
-                             "sex": st.sampled_from([None, "female", "male"])})
+row = st.fixed_dictionaries({"Pump Model": st.sampled_from(["A-100", "C/300"]), "Inlet-Pressure": numbers,
+                             "Flow Rate (l/min)": numbers, "Site": st.sampled_from([None, "North Yard", "south-yard"])})
 
 
 @given(st.lists(row, min_size=1, max_size=40))
@@ -89,14 +92,14 @@ def test_row_by_row_and_column_by_column_write_the_same_bits(rows):
 
 @pytest.mark.parametrize("rows", [1, ROW_BY_ROW, ROW_BY_ROW + 1])
 def test_either_path_refuses_an_unknown_category_by_name(rows):
-    columns = {"island": ["Biscoe"] * (rows - 1) + ["Atlantis"], "length": [1.0] * rows, "depth": [1.0] * rows,
-               "sex": [None] * rows}
-    with pytest.raises(ValueError, match="unknown category 'Atlantis'"):
+    columns = {"Pump Model": ["A-100"] * (rows - 1) + ["B 200"], "Inlet-Pressure": [1.0] * rows,
+               "Flow Rate (l/min)": [1.0] * rows, "Site": [None] * rows}
+    with pytest.raises(ValueError, match="unknown category 'B 200'"):
         Encoder(SCHEMA)(columns)
 
 
 def test_number_columns_may_come_as_float_arrays():
-    columns = {"island": ["Dream"] * 20, "length": np.full(20, 4.0), "depth": np.full(20, np.nan),
-               "sex": ["male"] * 20}
+    columns = {"Pump Model": ["C/300"] * 20, "Inlet-Pressure": np.full(20, 4.0),
+               "Flow Rate (l/min)": np.full(20, np.nan), "Site": ["south-yard"] * 20}
     matrix = encode(SCHEMA, columns)
     assert matrix[0, 2] == 4.0 and math.isnan(matrix[0, 3]) and math.isnan(matrix[0, 6])
