@@ -285,11 +285,14 @@ def test_a_regression_invariance_check_allows_max_change_and_no_more(after, mess
     ("direction", "series", "message"),
     [
         ("increasing", [0.125, 0.25, 0.5], None),
-        ("increasing", [0.125, 0.25, 0.25], "not strictly increasing along 'Vibration RMS': [0.125, 0.25, 0.25]"),
+        ("increasing", [0.125, 0.25, 0.25], None),
+        ("increasing", [0.25, 0.25, 0.25], "does not move along 'Vibration RMS': [0.25, 0.25, 0.25]"),
+        ("increasing", [0.25, 0.2499999, 0.5], None),
         ("decreasing", [0.5, 0.25, 0.125], None),
-        ("decreasing", [0.5, 0.625, 0.125], "not strictly decreasing along 'Vibration RMS': [0.5, 0.625, 0.125]"),
+        ("decreasing", [0.5, 0.625, 0.125],
+         "moves against decreasing along 'Vibration RMS' between 5 and 15: [0.5, 0.625, 0.125]"),
     ],
-    ids=["rises", "flat-step", "falls", "rises-once"],
+    ids=["rises", "plateau", "flat", "noise", "falls", "rises-once"],
 )
 def test_a_classification_directional_check_follows_the_named_class(direction, series, message):
     # Only 'replace now' is followed: 'ok' moves the other way, and does not count.
@@ -306,12 +309,12 @@ def test_a_classification_directional_check_follows_the_named_class(direction, s
     [
         ("decreasing", [2000.0, 1500.0, 1000.0], None),
         ("decreasing", [2000.0, 1500.0, 1600.0],
-         "not strictly decreasing along 'Vibration RMS': [2000.0, 1500.0, 1600.0]"),
+         "moves against decreasing along 'Vibration RMS' between 15 and 25: [2000.0, 1500.0, 1600.0]"),
         ("increasing", [1000.0, 1500.0, 2000.0], None),
-        ("increasing", [1000.0, 1000.0, 2000.0],
-         "not strictly increasing along 'Vibration RMS': [1000.0, 1000.0, 2000.0]"),
+        ("increasing", [1000.0, 1000.0, 2000.0], None),
+        ("increasing", [1000.0, 1000.0, 1000.0], "does not move along 'Vibration RMS': [1000.0, 1000.0, 1000.0]"),
     ],
-    ids=["falls", "rises-once", "rises", "flat-step"],
+    ids=["falls", "rises-once", "rises", "plateau", "flat"],
 )
 def test_a_regression_directional_check_follows_the_value(direction, values, message):
     model = FakeModel("Vibration RMS", dict(zip([5.0, 15.0, 25.0], values)))
