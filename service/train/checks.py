@@ -129,7 +129,6 @@ def resolve(project: Project, checks: ChecksConfig, record: str, changes: Mappin
 
 def validate(project: Project, checks: ChecksConfig) -> None:
     """Raise ValueError naming the first check that does not fit the project."""
-    classification = project.task == "classification"
     names = [check.name for check in checks.all]
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
@@ -139,41 +138,58 @@ def validate(project: Project, checks: ChecksConfig) -> None:
     for check in checks.all:
         where = f"check {check.name!r}"
         if isinstance(check, MinimumCheck):
-            resolve(project, checks, check.record, check.set, where)
-            if classification and check.label is None:
-                raise ValueError(f"{where}: a classification check needs `label`")
-            if not classification and check.label is None and check.min is None and check.max is None:
-                raise ValueError(f"{where}: a regression check needs `min` or `max`")
-            _fits_task(where, classification, label=check.label, min_probability=check.min_probability,
-                       min=check.min, max=check.max)
-            if check.label is not None and check.label not in project.classes:
-                raise ValueError(f"{where}: label {check.label!r} is not one of {list(project.classes)}")
+            _validate_minimum(project, checks, check, where)
         elif isinstance(check, InvarianceCheck):
-            if not check.set and not check.shift:
-                raise ValueError(f"{where}: an invariance check needs `set` or `shift`")
-            for feature in check.shift:
-                if not isinstance(project.schema_.feature(feature) if feature in project.schema_.names
-                                  else None, NumberFeature):
-                    raise ValueError(f"{where}: shift {feature!r} is not a number feature")
-            for record in check.records:
-                for name, value in shifted(resolve(project, checks, record, check.set, where), check).items():
-                    if value is not None:  # a shifted value must be one the schema (and the API) takes
-                        _value(project, name, value, f"{where}, record {record!r} shifted")
-            if not classification and check.max_change is None:
-                raise ValueError(f"{where}: a regression invariance check needs `max_change`")
-            _fits_task(where, classification, max_change=check.max_change)
+            _validate_invariance(project, checks, check, where)
         else:
-            base = resolve(project, checks, check.record, check.set, where)
-            if not isinstance(project.schema_.feature(check.feature) if check.feature in base else None,
-                              NumberFeature):
-                raise ValueError(f"{where}: {check.feature!r} is not a number feature")
-            for value in check.values:
-                _value(project, check.feature, value, where)
-            if classification and check.class_ is None:
-                raise ValueError(f"{where}: a classification directional check needs `class`")
-            if classification and check.class_ not in project.classes:
-                raise ValueError(f"{where}: class {check.class_!r} is not one of {list(project.classes)}")
-            _fits_task(where, classification, **{"class": check.class_})
+            _validate_directional(project, checks, check, where)
+
+
+def _validate_minimum(project: Project, checks: ChecksConfig, check: MinimumCheck, where: str) -> None:
+    classification = project.task == "classification"
+    resolve(project, checks, check.record, check.set, where)
+    if classification and check.label is None:
+        raise ValueError(f"{where}: a classification check needs `label`")
+    if not classification and check.label is None and check.min is None and check.max is None:
+        raise ValueError(f"{where}: a regression check needs `min` or `max`")
+    _fits_task(where, classification, label=check.label, min_probability=check.min_probability,
+               min=check.min, max=check.max)
+    if check.label is not None and check.label not in project.classes:
+        raise ValueError(f"{where}: label {check.label!r} is not one of {list(project.classes)}")
+
+
+def _validate_invariance(project: Project, checks: ChecksConfig, check: InvarianceCheck, where: str) -> None:
+    if not check.set and not check.shift:
+        raise ValueError(f"{where}: an invariance check needs `set` or `shift`")
+    for feature in check.shift:
+        if not _is_number(project, feature):
+            raise ValueError(f"{where}: shift {feature!r} is not a number feature")
+    for record in check.records:
+        for name, value in shifted(resolve(project, checks, record, check.set, where), check).items():
+            if value is not None:  # a shifted value must be one the schema (and the API) takes
+                _value(project, name, value, f"{where}, record {record!r} shifted")
+    classification = project.task == "classification"
+    if not classification and check.max_change is None:
+        raise ValueError(f"{where}: a regression invariance check needs `max_change`")
+    _fits_task(where, classification, max_change=check.max_change)
+
+
+def _validate_directional(project: Project, checks: ChecksConfig, check: DirectionalCheck, where: str) -> None:
+    resolve(project, checks, check.record, check.set, where)
+    if not _is_number(project, check.feature):
+        raise ValueError(f"{where}: {check.feature!r} is not a number feature")
+    for value in check.values:
+        _value(project, check.feature, value, where)
+    classification = project.task == "classification"
+    if classification and check.class_ is None:
+        raise ValueError(f"{where}: a classification directional check needs `class`")
+    if classification and check.class_ not in project.classes:
+        raise ValueError(f"{where}: class {check.class_!r} is not one of {list(project.classes)}")
+    _fits_task(where, classification, **{"class": check.class_})
+
+
+def _is_number(project: Project, name: str) -> bool:
+    return name in project.schema_.names and isinstance(project.schema_.feature(name), NumberFeature)
 
 
 def shifted(record: Record, check: InvarianceCheck) -> Record:
