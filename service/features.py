@@ -3,8 +3,10 @@
 Pure numpy functions from validated columns to the float32 matrix the model
 takes. Missing numbers stay NaN (the model's own imputer fills them); a
 missing category encodes as all zeros; a ratio is NaN when either side is
-missing, the denominator is zero, or the quotient is past float32's range
-(6 / 1e-40 is a float64 but no float32): unknown, not infinite.
+missing or the denominator is as good as zero: within a millionth of its
+declared span of it (see near_zero). Unknown, not astronomical: a schema
+that allows a flow of 0 to 250 allows 1e-38, and 1 / 1e-38 scaled by the
+model's own scaler overflows float32 into NaN probabilities.
 """
 
 from __future__ import annotations
@@ -22,7 +24,15 @@ Matrix = npt.NDArray[np.float32]
 # Validated columns keyed by feature name: lists, or float arrays for number columns.
 Columns = Mapping[str, Sequence[object] | np.ndarray]
 ROW_BY_ROW = 16  # batches up to this many rows are encoded row by row (see Encoder)
-FLOAT32_MAX = float(np.finfo(np.float32).max)
+# A denominator within this share of its declared span of zero counts as zero.
+NEAR_ZERO = 1e-6
+
+
+def near_zero(schema: InputSchema, name: str) -> float:
+    """Give the magnitude at or below which the number feature `name`, as a denominator, counts as zero."""
+    feature = schema.feature(name)
+    assert isinstance(feature, NumberFeature)  # the schema holds ratios to number features
+    return NEAR_ZERO * (feature.max - feature.min)
 
 
 def feature_names(schema: InputSchema) -> list[str]:
@@ -67,14 +77,12 @@ def _first_unknown(values: Sequence[object], codes: Mapping[str | None, int]) ->
     return None
 
 
-def ratio(numerator: npt.ArrayLike, denominator: npt.ArrayLike) -> npt.NDArray[np.float64]:
-    """Give numerator / denominator, NaN where either is NaN, the denominator is 0, or float32 cannot hold it."""
+def ratio(numerator: npt.ArrayLike, denominator: npt.ArrayLike, zero: float = 0.0) -> npt.NDArray[np.float64]:
+    """Give numerator / denominator, NaN where either is NaN or the denominator's magnitude is at most `zero`."""
     num = np.asarray(numerator, dtype=np.float64)
     den = np.asarray(denominator, dtype=np.float64)
     out = np.full(num.shape, np.nan)
-    with np.errstate(over="ignore"):  # an overflow to inf is caught just below
-        np.divide(num, den, out=out, where=(den != 0) & ~np.isnan(den))
-    out[~(np.abs(out) <= FLOAT32_MAX)] = np.nan  # also true for inf; NaN stays NaN
+    np.divide(num, den, out=out, where=np.abs(den) > zero)  # False for NaN
     return out
 
 
@@ -107,8 +115,8 @@ class Encoder:
             if isinstance(f, CategoryFeature) else None
             for f in schema.features
         ]
-        self._ratios = [(r.numerator, r.denominator) for r in schema.ratios]
-        self._ratios_at = [(self._names.index(n), self._names.index(d)) for n, d in self._ratios]
+        self._ratios = [(r.numerator, r.denominator, near_zero(schema, r.denominator)) for r in schema.ratios]
+        self._ratios_at = [(self._names.index(n), self._names.index(d), zero) for n, d, zero in self._ratios]
 
     def __call__(self, columns: Columns) -> Matrix:
         rows = len(columns[self._names[0]])
@@ -131,10 +139,9 @@ class Encoder:
                     row.extend(one_hot_rows[value])
                 except (KeyError, TypeError):
                     raise ValueError(f"unknown category {value!r}") from None
-            for at_numerator, at_denominator in self._ratios_at:
+            for at_numerator, at_denominator, zero in self._ratios_at:
                 num, den = numbers[at_numerator], numbers[at_denominator]
-                quotient = num / den if den != 0 and den == den else nan  # den == den: not NaN
-                row.append(quotient if -FLOAT32_MAX <= quotient <= FLOAT32_MAX else nan)  # False for NaN
+                row.append(num / den if abs(den) > zero else nan)  # False for NaN
             table.append(row)
         # float64 -> float32 rounds here exactly as the column path's assignment does.
         return np.array(table, dtype=np.float32).reshape(rows, self.width)
@@ -153,7 +160,7 @@ class Encoder:
             else:
                 out[:, at:at + len(feature.categories)] = one_hot(column, feature.categories)  # type: ignore[arg-type]
                 at += len(feature.categories)
-        for numerator, denominator in self._ratios:
-            out[:, at] = ratio(numbers[numerator], numbers[denominator])
+        for numerator, denominator, zero in self._ratios:
+            out[:, at] = ratio(numbers[numerator], numbers[denominator], zero)
             at += 1
         return out

@@ -83,7 +83,8 @@ def test_a_name_as_written_is_named_exactly_in_loc_field_and_metric(make_client)
 
 @pytest.mark.parametrize("rows", [1, 40], ids=["row by row", "by column"])
 def test_a_ratio_past_float32_still_gets_finite_probabilities(client, rows):
-    # 6.0 / 1e-40 is a finite float64 but past float32's range: the record is allowed, so is its answer.
+    # 6.0 / 1e-40 is a finite float64 but past float32's range, and anything near it overflows the
+    # model's scaler: a denominator that close to zero counts as zero (service.features).
     response = client.post("/predict", json={"instances": [dict(GOOD, **{FLOW: 1e-40})] * rows})
     assert response.status_code == 200, response.text
     for prediction in response.json()["predictions"]:

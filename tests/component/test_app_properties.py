@@ -37,7 +37,8 @@ def forbidden(feature):
                   | st.text() | st.booleans() | st.lists(st.floats(feature.min, feature.max), max_size=2))
     else:
         values = (st.text().filter(lambda text: text not in feature.categories)
-                  | st.integers() | st.floats(allow_nan=False) | st.booleans() | st.lists(st.text(), max_size=2))
+                  | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.booleans()
+                  | st.lists(st.text(), max_size=2))
     return values if feature.nullable else values | st.none()
 
 

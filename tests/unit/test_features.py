@@ -63,6 +63,27 @@ def test_ratio_is_nan_for_a_missing_side_or_a_zero_denominator():
     assert [math.isnan(v) for v in out[1:]] == [True, True, True]
 
 
+def test_ratio_treats_a_denominator_within_its_zero_bound_as_zero():
+    out = ratio([6.0, 6.0, -6.0, 6.0], [1e-4, -1e-4, 2e-4, 3e-4], zero=2e-4)
+    assert [math.isnan(v) for v in out] == [True, True, True, False]
+    assert out[3] == pytest.approx(20_000.0)
+
+
+@pytest.mark.parametrize("rows", [1, ROW_BY_ROW + 1], ids=["row by row", "by column"])
+def test_a_denominator_within_a_millionth_of_its_span_of_zero_gives_a_missing_ratio(rows):
+    # Flow Rate's declared span is 100, so at most 1e-4 from zero it counts as zero: 1e-38 would
+    # give 6e38, past float32, and anything near it overflows the model's scaler into NaN.
+    flows = [1e-38, -0.0, 0.99e-4, 1.01e-4]
+    columns = {"Pump Model": ["A-100"] * rows, "Inlet-Pressure": [6.0] * rows, "Site": [None] * rows}
+    for flow in flows:
+        encoded = encode(SCHEMA, {**columns, "Flow Rate (l/min)": [flow] * rows})
+        quotient = encoded[0, -1]
+        if flow > 1e-4:
+            assert quotient == np.float32(6.0 / flow)
+        else:
+            assert math.isnan(quotient)
+
+
 def test_one_hot_rejects_an_unknown_category_by_name():
     with pytest.raises(ValueError, match="unknown category 'B 200'"):
         one_hot(["A-100", "B 200"], ("A-100", "C/300"))
