@@ -13,7 +13,9 @@ from tests.paths import ROOT
 
 pytestmark = pytest.mark.component
 
-CONFIG = ROOT / "stopline.toml"
+# The harness serves whatever project it is given; its tests give it the fixture's.
+CONFIG = ROOT / "tests" / "fixture_project" / "stopline.toml"
+WIDTH = 9  # 1 + 3 (Pump Model) + 1 + 1 + 2 (Site) + 1 ratio
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +24,9 @@ def rows():
 
 
 def test_only_rows_with_every_feature_are_used(rows):
-    assert len(rows["island"]) == 333  # 344 penguins, 11 with a missing measurement or sex
+    # 160 pumps less the 25 with a blank Flow Rate (every 17th from the 6th), Vibration RMS
+    # (every 23rd from the 12th) or Site (every 19th from the 4th): tests/fixture_project/make_data.py.
+    assert len(rows["Pump Model"]) == 135
     assert all(v is not None and v == v for column in rows.values() for v in column)
 
 
@@ -32,14 +36,14 @@ def test_the_three_bodies_carry_the_same_rows(rows, n):
     instances = orjson.loads(bodies["predict"])["instances"]
     tensors = {t["name"]: t for t in orjson.loads(bodies["v2"])["inputs"]}
     assert len(instances) == n and all(t["shape"] == [n] for t in tensors.values())
-    assert [row["island"] for row in instances] == tensors["island"]["data"]
-    assert [row["body_mass_g"] for row in instances] == tensors["body_mass_g"]["data"]
+    assert [row["Pump Model"] for row in instances] == tensors["Pump Model"]["data"]
+    assert [row["Flow Rate (l/min)"] for row in instances] == tensors["Flow Rate (l/min)"]["data"]
     [matrix] = orjson.loads(bodies["mlserver"])["inputs"]
-    assert (matrix["datatype"], matrix["shape"]) == ("FP32", [n, 10])
+    assert (matrix["datatype"], matrix["shape"]) == ("FP32", [n, WIDTH])
     columns = {name: [row[name] for row in instances] for name in instances[0]}
     expected = encode(load_config(CONFIG).input_schema, columns)
     # Parsed as float32, MLServer's numbers are exactly the matrix the service's encoding makes.
-    np.testing.assert_array_equal(np.array(matrix["data"], dtype=np.float32).reshape(n, 10), expected)
+    np.testing.assert_array_equal(np.array(matrix["data"], dtype=np.float32).reshape(n, WIDTH), expected)
     assert orjson.loads(bodies["mlserver"])["outputs"] == [{"name": "predict_proba"}]
 
 
