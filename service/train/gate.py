@@ -25,7 +25,7 @@ from service.bundle import load_bundle
 from service.errors import StoplineError
 from service.features import encode
 from service.predictor import Predictor
-from service.train.checks import Record, run_check
+from service.train.checks import Predict, Record, run_check
 from service.train.config import PRIMARY_METRIC, GateConfig, TrainConfig
 from service.train.evaluate import champion_score
 from service.train.run import TrainingRun
@@ -76,7 +76,7 @@ def regression_failure(challenger: float, champion: float, max_regression: float
     return None
 
 
-def predict_records(config: TrainConfig, predictor: Predictor) -> Any:
+def predict_records(config: TrainConfig, predictor: Predictor) -> Predict:
     """Give a function from records to outputs (probabilities or values) through the served path."""
 
     def predict(records: list[Record]) -> npt.NDArray[np.float32]:
