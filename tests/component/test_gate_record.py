@@ -94,8 +94,9 @@ def test_the_regression_project_is_gated_and_recorded_too(project, tmp_path):
                                             "more vibration, fewer hours"])
     write_gate_record(out, project.with_name("regression.toml"), verdict)
     record = read_gate_record(out, project.with_name("regression.toml"))
-    assert (record["project"], record["metrics"]["r2"], record["metrics"]["rmse"]) == (
-        "pump-hours", 0.863433, 207.510951)
+    # Metrics to a millionth, relatively: BLAS kernels differ in the last bits between CPUs.
+    assert record["project"] == "pump-hours"
+    assert (record["metrics"]["r2"], record["metrics"]["rmse"]) == pytest.approx((0.863433, 207.510951), rel=1e-6)
     assert record["checks"] == ["a quiet pump runs long", "more vibration, fewer hours", "the site barely matters"]
 
 

@@ -43,6 +43,10 @@ PROJECT = {
 }
 
 
+# pytest-stopline's requirements and theirs (`uv pip check` below proves the list complete).
+WHEEL_NEEDS = {"pytest", "pytest-order", "iniconfig", "packaging", "pluggy", "pygments"}
+
+
 def run(*command: str | Path, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     # Nothing of this checkout's environment may reach the scratch run: it must find the plugin installed.
     leaks = ("PYTHONPATH", "PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTEST_DISABLE_PLUGIN_AUTOLOAD", "GITHUB_STEP_SUMMARY")
@@ -64,9 +68,15 @@ def scratch_venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     venv = tmp_path_factory.mktemp("venv") / "venv"
     done = run(UV, "venv", "--offline", "--quiet", "--python", sys.executable, venv)
     assert done.returncode == 0, done.stdout + done.stderr
-    # The wheel's own requirements bring pytest and pytest-order, at the versions this repository locks.
-    done = run(UV, "pip", "install", "--offline", "--quiet", "--python", venv / "bin" / "python",
-               "-c", ROOT / "requirements" / "dev.txt", wheel)
+    python = venv / "bin" / "python"
+    # The wheel and what it needs, at the versions this repository locks, taken from uv's cache without
+    # resolving: an offline resolution needs metadata that setup's hash-pinned `uv pip sync` never caches.
+    locked = (ROOT / "requirements" / "dev.txt").read_text().splitlines()
+    pins = [line.split()[0] for line in locked if line.split("==")[0] in WHEEL_NEEDS]
+    done = run(UV, "pip", "install", "--offline", "--quiet", "--no-deps", "--python", python, wheel, *pins)
+    assert done.returncode == 0, done.stdout + done.stderr
+    # And proof that this is all it needs: every requirement of every installed package is met.
+    done = run(UV, "pip", "check", "--python", python)
     assert done.returncode == 0, done.stdout + done.stderr
     return venv
 

@@ -39,9 +39,10 @@ def train(*args, **env):
     )
 
 
-def wrote(out, name, metrics):
+def wrote(out, name, metrics, pattern=False):
     """Give the pattern of the first line a run prints: the bundle, its version, its holdout metrics."""
-    return rf"wrote {re.escape(str(out))}: {name} version [0-9a-f]{{12}}, holdout {re.escape(metrics)} in \d+\.\d\d s\n"
+    metrics = metrics if pattern else re.escape(metrics)
+    return rf"wrote {re.escape(str(out))}: {name} version [0-9a-f]{{12}}, holdout {metrics} in \d+\.\d\d s\n"
 
 
 def test_training_writes_a_gated_bundle(tmp_path):
@@ -92,13 +93,14 @@ def test_the_regression_project_trains_and_gates(tmp_path):
     done = train("--config", REGRESSION, "--out", str(out))
     assert done.returncode == 0, done.stderr
     first, second = done.stdout.splitlines(keepends=True)
-    assert re.fullmatch(wrote(out, "pump-hours", "rmse 207.5110, mae 84.9739, r2 0.8634"), first)
+    # RMSE 207.51095 ± a few 1e-6: BLAS kernels differ in the last bits between CPUs.
+    assert re.fullmatch(wrote(out, "pump-hours", "rmse 207.51(09|10), mae 84.9739, r2 0.8634", pattern=True), first)
     assert second == f"gate passed for {REGRESSION}: 3 check(s); {NO_CHAMPION}\n"
     bundle = load_bundle(out)
     assert (bundle.card.task, bundle.card.target, bundle.card.classes) == ("regression", "Hours To Failure", ())
     assert bundle.card.data_sha256 == FIXTURE_SHA256
     assert Predictor.from_bundle(bundle).n_classes == 0
-    assert read_gate_record(out, ROOT / REGRESSION)["metrics"]["r2"] == 0.863433
+    assert read_gate_record(out, ROOT / REGRESSION)["metrics"]["r2"] == pytest.approx(0.863433, rel=1e-6)
 
 
 def test_a_failed_regression_gate_names_the_metric(tmp_path):
