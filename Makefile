@@ -19,7 +19,7 @@ help:
 setup:
 	@scripts/setup.sh
 
-## pipeline: the main job — every stage in order, stopping the line at the first failure
+## pipeline: the main job — every stage in order, deploy last, stopping the line at the first failure
 .PHONY: pipeline
 pipeline: setup
 	$(VENV)/pytest -x
@@ -38,6 +38,27 @@ faults: setup
 .PHONY: act
 act: setup
 	scripts/act.sh
+
+## status: what is deployed, since when, healthy replicas, the front door, the last releases (JSON=1 for JSON)
+.PHONY: status
+status: setup
+	$(VENV)/python -m scripts.deploy status $(if $(JSON),--json)
+
+## rollback: redeploy the release before this one and verify it; TO=sha256:… for an older one
+.PHONY: rollback
+rollback: setup
+	$(VENV)/python -m scripts.deploy rollback $(if $(TO),--to "$(TO)")
+
+## deploy: redeploy a release that passed the line here: make deploy IMAGE=ref@sha256:… (anything else is refused)
+.PHONY: deploy
+deploy: setup
+	@[ -n "$(IMAGE)" ] || { echo "make deploy needs IMAGE=image@sha256:… (make status lists the releases)" >&2; exit 2; }
+	$(VENV)/python -m scripts.deploy deploy "$(IMAGE)"
+
+## undeploy: remove the stack (the registry and the release history stay)
+.PHONY: undeploy
+undeploy: setup
+	$(VENV)/python -m scripts.deploy undeploy
 
 ## init: draft stopline.toml from a CSV: make init DATA=my.csv TARGET=column [TASK=regression] [FORCE=1] [CONFIG=out.toml]
 .PHONY: init

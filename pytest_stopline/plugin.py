@@ -102,7 +102,9 @@ class StopTheLine:
             self.current = stage
             self._announce(stage)
         outcome = yield
-        if nextitem is not None and self.stage_of[nextitem.nodeid] == stage:
+        # The stage ends at its last test, or earlier when pytest stops the session there (-x, --maxfail).
+        stopping = bool(item.session.shouldstop or item.session.shouldfail)
+        if nextitem is not None and self.stage_of[nextitem.nodeid] == stage and not stopping:
             return outcome
         result = self.results[stage]
         item.config.hook.pytest_stopline_stage_finished(

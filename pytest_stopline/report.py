@@ -88,8 +88,10 @@ def verdict(report: dict[str, Any]) -> str:
         return f"NOT DEPLOYABLE: stage(s) {', '.join(unverified)} verified nothing (every test skipped)"
     missing = [s for s in STAGES if s not in {st["name"] for st in stages}]
     if missing:
-        return f"PASSED {', '.join(s['name'] for s in stages)}; not deployable: {', '.join(missing)} did not run"
-    return "DEPLOYABLE: every stage passed"
+        return f"PASSED {', '.join(s['name'] for s in stages)}; not deployed: {', '.join(missing)} did not run"
+    # A stage that deploys names what it deployed in its `deployed` figure (record_property).
+    deployed = next((s["figures"]["deployed"] for s in stages if "deployed" in s.get("figures", {})), None)
+    return f"DEPLOYED {deployed}" if deployed else "PASSED: every stage passed"
 
 
 def to_markdown(report: dict[str, Any]) -> str:

@@ -15,6 +15,7 @@ STAGE_DOCS = {
     "model": "train the configured project and gate the model",
     "build": "build the image with the gated bundle, check its policy",
     "smoke": "run the container through docker compose, real HTTP",
+    "deploy": "push by digest, roll out on the Swarm, verify through the front door, record the release",
 }
 STAGES = tuple(STAGE_DOCS)
 # pytest-flake8 marks its items `flake8`; they belong to the lint stage.

@@ -11,8 +11,8 @@
 # on this host; act then skips actions/checkout and copies that repository into
 # each job's workspace ("Skipping local actions/checkout because workdir was
 # already copied" with -v), so nothing is fetched from GitHub.
-# Like the workflow on a runner, the green run's deploy job tags the image it
-# verified as stopline:latest and stopline:verified on this Docker engine.
+# Like the workflow on a runner, the green run's deploy job runs the whole line, so
+# it rolls the scratch commit's image out on this machine's Swarm (docs/deploy.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD

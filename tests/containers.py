@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from pytest_stopline.stages import STAGES
 from service.errors import StoplineError
 from service.train.config import config_path
 from service.train.gate import read_gate_record
@@ -131,5 +132,5 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     tag = image_tag()
     if "failed" in (statuses.get("build"), statuses.get("smoke")):
         subprocess.run([client, "image", "rm", "--force", tag], capture_output=True)
-    elif len(statuses) == 6 and set(statuses.values()) == {"passed"}:
+    elif set(statuses) == set(STAGES) and set(statuses.values()) == {"passed"}:
         subprocess.run([client, "tag", tag, "stopline:latest"], capture_output=True, check=True)

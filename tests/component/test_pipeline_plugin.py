@@ -54,12 +54,12 @@ def test_stages_run_in_stage_order_whatever_the_file_order(project):
     result = project.runpytest("-v")
     result.assert_outcomes(passed=10)
     result.stdout.fnmatch_lines([
-        "*stage 1/6: lint (2 tests)*", "test_e_lint.py::test_lint_first PASSED*",
-        "*stage 2/6: unit (2 tests)*", "test_d_unit.py::test_unit_first PASSED*",
-        "*stage 3/6: component (2 tests)*", "test_c_component.py::test_component_first PASSED*",
-        "*stage 4/6: model (2 tests)*", "test_b_model.py::test_model_first PASSED*",
-        "*stage 6/6: smoke (2 tests)*", "test_a_smoke.py::test_smoke_first PASSED*",
-        "PASSED lint, unit, component, model, smoke; not deployable: build did not run",
+        "*stage 1/7: lint (2 tests)*", "test_e_lint.py::test_lint_first PASSED*",
+        "*stage 2/7: unit (2 tests)*", "test_d_unit.py::test_unit_first PASSED*",
+        "*stage 3/7: component (2 tests)*", "test_c_component.py::test_component_first PASSED*",
+        "*stage 4/7: model (2 tests)*", "test_b_model.py::test_model_first PASSED*",
+        "*stage 6/7: smoke (2 tests)*", "test_a_smoke.py::test_smoke_first PASSED*",
+        "PASSED lint, unit, component, model, smoke; not deployed: build, deploy did not run",
     ])
 
 
@@ -207,9 +207,12 @@ def test_conftests_hear_when_a_stage_finishes_and_whether_all_of_it_ran(project)
     write_stages(project, failing=("component",))
     project.runpytest()
     project.runpytest("-k", "first", "-m", "unit")
+    # -x stops inside the stage (its first test fails): the stage still finishes, failed.
+    project.runpytest("-x")
     assert (project.path / "finished.log").read_text().splitlines() == [
         "lint passed True", "unit passed True", "component failed True",
         "unit passed False",
+        "lint passed True", "unit passed True", "component failed True",
     ]
 
 

@@ -9,46 +9,18 @@ outside `testpaths`: `make faults` runs them (after `make pipeline`).
 
 import json
 import re
-import shutil
 import subprocess
 import tomllib
 from pathlib import Path
 
 import pytest
 
+from pytest_stopline.stages import STAGES
 from tests.containers import DOCKER_SCRIPTS, sh
-from tests.paths import ROOT
+
+from .scratch import commit, scratch_copy
 
 pytestmark = pytest.mark.smoke
-
-STAGES = ["lint", "unit", "component", "model", "build", "smoke"]
-
-
-def scratch_copy(tmp_path: Path) -> Path:
-    """Give a scratch repository holding the project's files (tracked and untracked, not ignored)."""
-    project = tmp_path / "project"
-    files = sh("git", "ls-files", "-z", "--cached", "--others", "--exclude-standard").stdout.split("\0")
-    for name in filter(None, files):
-        if (ROOT / name).is_file():
-            (project / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, project / name)
-    (project / ".venv").symlink_to(ROOT / ".venv")
-    if (ROOT / "build" / "wheels").is_dir():  # the wheelhouse; hard links, as docker ignores symlinks
-        shutil.copytree(ROOT / "build" / "wheels", project / "build" / "wheels", copy_function=os_link)
-    return project
-
-
-def os_link(source: str, destination: str) -> None:
-    Path(destination).hardlink_to(source)
-
-
-def commit(project: Path) -> str:
-    git = ["git", "-C", str(project), "-c", "user.name=faults", "-c", "user.email=faults@stopline.invalid"]
-    subprocess.run([*git, "init", "-q"], check=True)
-    subprocess.run([*git, "add", "-A"], check=True)
-    subprocess.run([*git, "commit", "-q", "-m", "scratch with an injected fault"], check=True)
-    return subprocess.run([*git, "rev-parse", "--short=12", "HEAD"], capture_output=True, text=True,
-                          check=True).stdout.strip()
 
 
 def unreachable_gate(project: Path) -> None:
@@ -89,7 +61,8 @@ FAULTS = {
 }
 
 
-@pytest.mark.parametrize("stage", STAGES)
+# The deploy stage's faults need a release serving and a probe: test_deploy_faults.py.
+@pytest.mark.parametrize("stage", list(FAULTS))
 def test_a_fault_stops_the_line_at_its_stage(tmp_path, stage):
     project = scratch_copy(tmp_path)
     FAULTS[stage](project)

@@ -15,6 +15,7 @@ from service.predictor import Predictor
 from service.train.config import TrainConfig, config_path, load_config
 from service.train.gate import GateVerdict, gate, write_gate_record
 from service.train.run import TrainingRun, train
+from scripts.deploy.champion import Champion, deployed_champion
 from tests.paths import ROOT
 
 GATED_BUNDLE = ROOT / "artifacts" / "model"
@@ -36,9 +37,17 @@ def run(config: TrainConfig) -> TrainingRun:
 
 
 @pytest.fixture(scope="session")
-def verdict(run: TrainingRun, config: TrainConfig, request: pytest.FixtureRequest) -> GateVerdict:
-    """Give the gate's verdict on the trained bundle."""
-    found = gate(run, config)
+def champion(config: TrainConfig, tmp_path_factory: pytest.TempPathFactory) -> Champion:
+    """Give the champion: the project's `gate.champion` when set, else the model that serves now."""
+    if config.gate.champion is not None:
+        return Champion(config.gate.champion, f"configured: {config.gate.champion}")
+    return deployed_champion(config, tmp_path_factory.mktemp("deployed"))
+
+
+@pytest.fixture(scope="session")
+def verdict(run: TrainingRun, config: TrainConfig, champion: Champion, request: pytest.FixtureRequest) -> GateVerdict:
+    """Give the gate's verdict on the trained bundle, against the champion when there is one."""
+    found = gate(run, config, champion=champion.bundle)
     request.config.stash[VERDICT] = (load_bundle(GATED_BUNDLE).digest, found)
     return found
 

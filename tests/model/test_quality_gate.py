@@ -15,10 +15,11 @@ CLASSIFICATION_METRICS = {"holdout_rows", "accuracy", "macro_f1", "log_loss", "p
 REGRESSION_METRICS = {"holdout_rows", "rmse", "mae", "r2", "onnx_parity_max_abs_diff"}
 
 
-def test_the_gate_passes_the_trained_bundle(verdict, config, record_property):
+def test_the_gate_passes_the_trained_bundle(verdict, config, champion, record_property):
     # The report shows what the gate could not judge: a project with no declared checks, no champion.
     record_property("behaviour", f"{len(verdict.checks)} declared" if verdict.checks else "none declared")
-    record_property("champion", "none: first release" if verdict.champion is None else verdict.champion)
+    record_property("champion", champion.about if verdict.champion is None
+                    else f"{champion.about}: {PRIMARY_METRIC[config.task]} {verdict.champion:.4f}")
     assert verdict.passed, "\n".join(verdict.failures)
     assert len(verdict.checks) == len(config.checks.all)
 

@@ -35,16 +35,20 @@ def test_report_names_the_stop_and_marks_later_stages_not_run():
     )
 
 
-def test_only_all_six_stages_passing_is_deployable():
-    names = ("lint", "unit", "component", "model", "build", "smoke")
+def test_only_every_stage_passing_passes_and_the_verdict_names_what_was_deployed():
+    names = ("lint", "unit", "component", "model", "build", "smoke", "deploy")
     every = build_report([stage(n, tests=1, passed=1) for n in names], stopped_at=None, git_sha=None,
                          first_failure={})
     assert every["status"] == "passed"
-    assert verdict(every) == "DEPLOYABLE: every stage passed"
+    assert verdict(every) == "PASSED: every stage passed"
+    released = stage("deploy", tests=1, passed=1, figures={"deployed": "r/stopline@sha256:ab (model 12ab)"})
+    deployed = build_report([*(stage(n, tests=1, passed=1) for n in names[:-1]), released], stopped_at=None,
+                            git_sha=None, first_failure={})
+    assert verdict(deployed) == "DEPLOYED r/stopline@sha256:ab (model 12ab)"
     some = build_report([stage(n, tests=1, passed=1) for n in names[:4]], stopped_at=None, git_sha=None,
                         first_failure={})
     assert some["status"] == "passed"
-    assert verdict(some) == "PASSED lint, unit, component, model; not deployable: build, smoke did not run"
+    assert verdict(some) == "PASSED lint, unit, component, model; not deployed: build, smoke, deploy did not run"
 
 
 def test_an_all_skipped_stage_fails_the_run():
@@ -61,5 +65,5 @@ def test_markdown_has_one_row_per_stage_and_the_verdict():
     assert "## stopline pipeline — passed (0123456789ab)" in markdown
     assert "| lint | passed | 3 | 0 | 1.23 |" in markdown
     assert markdown.rstrip().endswith(
-        "**PASSED lint; not deployable: unit, component, model, build, smoke did not run**"
+        "**PASSED lint; not deployed: unit, component, model, build, smoke, deploy did not run**"
     )
