@@ -134,12 +134,10 @@ def running_tasks(image: str) -> int:
 
 def roll_out(release: Release, timeout: float = 120, env: dict[str, str] | None = None) -> Rollout:
     """Deploy the stack with `release`'s digest and wait for Swarm's verdict on the rollout."""
-    before = serving()
     started = time.time()
     docker("stack", "deploy", "--compose-file", STACK_FILE, "--resolve-image", "never", STACK,
            env={"STOPLINE_IMAGE": release.image, **(env or {})}, timeout=120)
-    return wait_for_rollout(release.image, started, fresh=before is None or before.image == release.image,
-                            timeout=timeout)
+    return wait_for_rollout(release.image, started, timeout=timeout)
 
 
 def roll_back_spec(timeout: float = 120) -> Rollout:
@@ -149,11 +147,16 @@ def roll_back_spec(timeout: float = 120) -> Rollout:
         raise DeployError(f"{SERVICE} has no previous spec to roll back to")
     started = time.time()
     docker("service", "rollback", "--detach", SERVICE, timeout=60)
-    return wait_for_rollout(now.previous_image, started, fresh=False, timeout=timeout, rolling_back=True)
+    return wait_for_rollout(now.previous_image, started, timeout=timeout, rolling_back=True)
 
 
-def wait_for_rollout(image: str, started: float, fresh: bool, timeout: float, rolling_back: bool = False) -> Rollout:
-    """Wait until Swarm completes (or rolls back) the update begun at `started`, or until `timeout`."""
+# A stack deploy that creates the service, or changes nothing, starts no update; one that
+# changes the spec has an UpdateStatus within a second. Past this, no update means none is coming.
+NO_UPDATE_AFTER_S = 3.0
+
+
+def wait_for_rollout(image: str, started: float, timeout: float, rolling_back: bool = False) -> Rollout:
+    """Wait until Swarm completes (or rolls back) what the deploy begun at `started` asked, or `timeout`."""
     deadline = started + timeout
     done_state = "rollback_completed" if rolling_back else "completed"
     state = "no update seen"
@@ -161,15 +164,17 @@ def wait_for_rollout(image: str, started: float, fresh: bool, timeout: float, ro
         now = serving()
         if now is None:
             raise DeployError(f"{SERVICE} disappeared during the rollout")
-        current = not fresh and now.update_started is not None and now.update_started >= started - 1
-        state = f"{now.update_state}: {now.update_message}" if current else state
-        if current and now.update_state == "rollback_completed" and not rolling_back:
-            return Rollout("rolled back", f"Swarm rolled {image} back: {now.update_message}",
-                           round(time.time() - started, 1))
-        if current and now.update_state in ("paused", "rollback_paused"):
-            return Rollout("failed", f"the update paused: {now.update_message}", round(time.time() - started, 1))
-        if (fresh or (current and now.update_state == done_state)) and running_tasks(image) >= REPLICAS:
-            return Rollout("completed", f"{REPLICAS} replicas run {image}", round(time.time() - started, 1))
+        elapsed = round(time.time() - started, 1)
+        if now.update_started is not None and now.update_started >= started - 1:  # this deploy's update
+            state = f"{now.update_state}: {now.update_message}"
+            if now.update_state == "rollback_completed" and not rolling_back:
+                return Rollout("rolled back", f"Swarm rolled {image} back: {now.update_message}", elapsed)
+            if now.update_state in ("paused", "rollback_paused"):
+                return Rollout("failed", f"the update paused: {now.update_message}", elapsed)
+            if now.update_state == done_state and running_tasks(image) >= REPLICAS:
+                return Rollout("completed", f"{REPLICAS} replicas run {image}", elapsed)
+        elif elapsed >= NO_UPDATE_AFTER_S and now.image == image and running_tasks(image) >= REPLICAS:
+            return Rollout("completed", f"{REPLICAS} replicas run {image}", elapsed)
         time.sleep(0.5)
     return Rollout("failed", f"not rolled out within {timeout:g} s ({state}; "
                    f"{running_tasks(image)} of {REPLICAS} replicas up)", round(time.time() - started, 1))

@@ -200,3 +200,33 @@ def test_a_challenger_worse_than_the_deployed_champion_stops_at_model_and_nothin
     assert len(read(HISTORY)) == recorded
     now = serving()
     assert now is not None and now.image == serving_release.image
+
+
+def test_a_new_commit_rolls_out_and_make_rollback_returns_with_no_failed_request(tmp_path, serving_release):
+    # Not a fault: the same line on a second commit (so a second digest) must go out without a client
+    # noticing, and `make rollback` must bring back the release that served before, also unnoticed.
+    project = scratch_copy(tmp_path)
+    sha = commit(project)
+    probe = Probe(golden_set().records[0])
+    probe.start()
+    try:
+        done, report = run_line(project)
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+        assert report["status"] == "passed" and "DEPLOYED 127.0.0.1" in done.stdout
+        now = serving()
+        assert now is not None and now.image != serving_release.image
+        assert read(HISTORY)[-1].release.git_sha.startswith(sha)
+        assert read(HISTORY)[-1].replaced == serving_release.digest
+        back = subprocess.run([str(project / ".venv" / "bin" / "python"), "-m", "scripts.deploy", "rollback"],
+                              cwd=project, capture_output=True, text=True, timeout=300)
+        assert back.returncode == 0, back.stdout + back.stderr
+    finally:
+        probe.stop()
+    now = serving()
+    assert now is not None and now.image == serving_release.image
+    assert read(HISTORY)[-1].outcome is Outcome.ROLLED_BACK_BY_COMMAND
+    wait_until_served(FRONT_DOOR, serving_release)
+    print(f"rollout and rollback: probe {probe.sent} requests in {probe.seconds:.0f} s ({probe.rate:.1f}/s), "
+          f"{len(probe.failures)} failed; figures {report['stages'][-1].get('figures')}")
+    assert probe.failures == [], probe.failures[:5]
+    assert probe.rate >= MIN_RATE
