@@ -132,6 +132,15 @@ def running_tasks(image: str) -> int:
                and t["Status"]["State"] == "running")
 
 
+def task_errors(image: str) -> str:
+    """Give what Swarm recorded of the failed tasks of `image` (their exit codes, rejections)."""
+    ids = docker("service", "ps", SERVICE, "--quiet").stdout.split()
+    tasks = inspect("inspect", *ids) if ids else []
+    errors = {t["Status"]["Err"] for t in tasks
+              if t["Spec"]["ContainerSpec"]["Image"] == image and t["Status"].get("Err")}
+    return "; ".join(sorted(errors))
+
+
 def roll_out(release: Release, timeout: float = 120, env: dict[str, str] | None = None) -> Rollout:
     """Deploy the stack with `release`'s digest and wait for Swarm's verdict on the rollout."""
     started = time.time()
@@ -168,7 +177,8 @@ def wait_for_rollout(image: str, started: float, timeout: float, rolling_back: b
         if now.update_started is not None and now.update_started >= started - 1:  # this deploy's update
             state = f"{now.update_state}: {now.update_message}"
             if now.update_state == "rollback_completed" and not rolling_back:
-                return Rollout("rolled back", f"Swarm rolled {image} back: {now.update_message}", elapsed)
+                return Rollout("rolled back", f"Swarm rolled {image} back ({now.update_message}); "
+                               f"its tasks: {task_errors(image) or 'no error recorded'}", elapsed)
             if now.update_state in ("paused", "rollback_paused"):
                 return Rollout("failed", f"the update paused: {now.update_message}", elapsed)
             if now.update_state == done_state and running_tasks(image) >= REPLICAS:
