@@ -8,15 +8,27 @@ from __future__ import annotations
 
 from .releases import Entry, Outcome, Release, append, now, previous, read, write_report
 from .settings import FRONT_DOOR, HISTORY, RELEASE_REPORT
-from .swarm import Rollout, remove, roll_back_spec
+from .swarm import Rollout, remove, roll_back_spec, serving
 from .verify import wait_until_served
 
 
 def put_back(before: Release | None) -> str:
-    """Make what served before serve again: Swarm's previous spec, or no stack when nothing served."""
+    """Make what served before serve again: Swarm's previous spec, or no stack when nothing served.
+
+    Only what the failed deploy changed is undone: when the service still runs what served before
+    (the deploy changed nothing, or Swarm already rolled back), it is left as it is, since Swarm's
+    previous spec is then an older release still.
+    """
+    now = serving()
     if before is None:
+        if now is None:
+            return "nothing served before, and nothing serves"
         remove()
         return "removed the stack: nothing served before"
+    if now is not None and now.image == before.image:
+        return f"{before.image} serves, as before"
+    if now is None or now.previous_image != before.image:
+        return f"COULD NOT put back {before.image}: Swarm's previous spec is not it ({now and now.previous_image})"
     rollout = roll_back_spec()
     if rollout.outcome != "completed":
         return f"COULD NOT put back {before.image}: {rollout.message}"
