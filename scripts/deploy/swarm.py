@@ -141,11 +141,11 @@ def task_errors(image: str) -> str:
     return "; ".join(sorted(errors))
 
 
-def roll_out(release: Release, timeout: float = 120, env: dict[str, str] | None = None) -> Rollout:
+def roll_out(release: Release, timeout: float = 120) -> Rollout:
     """Deploy the stack with `release`'s digest and wait for Swarm's verdict on the rollout."""
     started = time.time()
     docker("stack", "deploy", "--compose-file", STACK_FILE, "--resolve-image", "never", STACK,
-           env={"STOPLINE_IMAGE": release.image, **(env or {})}, timeout=120)
+           env={"STOPLINE_IMAGE": release.image}, timeout=120)
     return wait_for_rollout(release.image, started, timeout=timeout)
 
 
