@@ -42,7 +42,7 @@ act: setup
 ## status: what is deployed, since when, healthy replicas, the front door, the last releases (JSON=1 for JSON)
 .PHONY: status
 status: setup
-	$(VENV)/python -m scripts.deploy status $(if $(JSON),--json)
+	@$(VENV)/python -m scripts.deploy status $(if $(JSON),--json)
 
 ## rollback: redeploy the release before this one and verify it; TO=sha256:… for an older one
 .PHONY: rollback
