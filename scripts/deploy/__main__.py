@@ -17,10 +17,10 @@ from typing import Any
 import httpx
 
 from .docker import DeployError, docker, engine_answers, inspect, start_components
-from .release import conclude
+from .release import conclude, serving_release
 from .releases import Entry, Outcome, known, passed_here, previous, read
 from .settings import FRONT_DOOR, HISTORY, RELEASE_REPORT, REPLICAS, SERVICE
-from .swarm import Serving, release_of, remove, roll_out, running_tasks, serving
+from .swarm import Serving, digest_of, remove, roll_out, running_tasks, serving
 from .verify import VerificationError, wait_until_served
 
 
@@ -100,20 +100,20 @@ def digest_named(ref: str) -> str:
     if ref.startswith("sha256:"):
         return ref
     if "@sha256:" in ref:
-        return ref.rsplit("@", 1)[1]
+        return digest_of(ref)
     found = docker("image", "inspect", ref, check=False)
     if found.returncode != 0:
         raise DeployError(f"no image {ref} here; name a release by digest (make status lists them)")
-    digests = [d.rsplit("@", 1)[1] for d in inspect("image", "inspect", ref)[0].get("RepoDigests") or []]
+    digests = inspect("image", "inspect", ref)[0].get("RepoDigests") or []
     if not digests:
         raise DeployError(f"{ref} was never pushed to a registry, so it never passed the line here")
-    return str(digests[0])
+    return digest_of(digests[0])
 
 
 def redeploy(args: argparse.Namespace) -> int:
     entries = read(HISTORY)
     now = serving()
-    before = None if now is None else (known(entries, now.digest) or release_of(now.image))
+    before = serving_release(entries, now)
     if args.command == "rollback":
         if now is None:
             raise DeployError("nothing is deployed, so there is nothing to roll back")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from service.bundle import load_bundle
 from service.train.config import TrainConfig
+from service.train.evaluate import incomparable
 
 from .docker import engine_answers
 from .swarm import extract_bundle, serving
@@ -38,6 +39,7 @@ def deployed_champion(config: TrainConfig, scratch: Path) -> Champion:
     deployed = f"the deployed {card.name} {card.version} ({now.image})"
     if card.name != config.name:
         return Champion(None, f"no champion: {deployed} is another project than {config.name}")
-    if card.input_schema != config.input_schema or tuple(card.classes) != config.classes:
-        return Champion(None, f"no champion: {deployed} has another input schema or classes; not comparable")
+    reason = incomparable(card, config)
+    if reason:
+        return Champion(None, f"no champion: {deployed} {reason}; not comparable")
     return Champion(bundle, f"{deployed}")

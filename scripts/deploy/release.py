@@ -6,10 +6,17 @@ recorded, and a failed one undone, one way only.
 
 from __future__ import annotations
 
-from .releases import Entry, Outcome, Release, append, now, previous, read, write_report
+from .releases import Entry, Outcome, Release, append, known, now, previous, read, write_report
 from .settings import FRONT_DOOR, HISTORY, RELEASE_REPORT
-from .swarm import Rollout, remove, roll_back_spec, serving
+from .swarm import Rollout, Serving, release_of, remove, roll_back_spec, serving
 from .verify import wait_until_served
+
+
+def serving_release(entries: list[Entry], now: Serving | None) -> Release | None:
+    """Give the release `now` runs: as the history knows it, else from the image's labels."""
+    if now is None:
+        return None
+    return known(entries, now.digest) or release_of(now.image)
 
 
 def put_back(before: Release | None) -> str:

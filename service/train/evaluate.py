@@ -18,7 +18,7 @@ from sklearn.metrics import (
     r2_score,
 )
 
-from service.bundle import load_bundle
+from service.bundle import BundleCard, load_bundle
 from service.features import encode
 from service.predictor import Predictions, Predictor
 from service.train.config import PRIMARY_METRIC, TrainConfig
@@ -76,6 +76,15 @@ def _normalised(probabilities: npt.NDArray[np.float32]) -> npt.NDArray[np.float6
     return normalised
 
 
+def incomparable(card: BundleCard, config: TrainConfig) -> str | None:
+    """Give why a bundle with `card` cannot be scored on `config`'s holdout (another schema or classes), or None."""
+    if card.input_schema != config.input_schema:
+        return "was trained on a different input schema"
+    if tuple(card.classes) != config.classes:
+        return f"predicts classes {list(card.classes)}, this project {list(config.classes)}"
+    return None
+
+
 def champion_score(champion: Path, config: TrainConfig, rows: dict[str, Any], target: npt.NDArray[np.generic]) -> float:
     """Give the champion bundle's primary metric (macro-F1, or R²) on the challenger's holdout rows.
 
@@ -83,10 +92,8 @@ def champion_score(champion: Path, config: TrainConfig, rows: dict[str, Any], ta
     when it serves another schema or task, since then the two cannot be compared.
     """
     bundle = load_bundle(champion)
-    if bundle.card.input_schema != config.input_schema:
-        raise ValueError(f"champion {champion} was trained on a different input schema; it cannot be compared")
-    if tuple(bundle.card.classes) != config.classes:
-        raise ValueError(f"champion {champion} predicts classes {list(bundle.card.classes)}, "
-                         f"this project {list(config.classes)}; it cannot be compared")
+    reason = incomparable(bundle.card, config)
+    if reason:
+        raise ValueError(f"champion {champion} {reason}; it cannot be compared")
     answer = Predictor.from_bundle(bundle).predict(encode(config.input_schema, rows))
     return float(evaluate(target, answer, config.classes)[PRIMARY_METRIC[config.task]])

@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 
 from scripts.deploy.docker import DeployError, start_components
-from scripts.deploy.release import conclude
-from scripts.deploy.releases import Release, known, read
+from scripts.deploy.release import conclude, serving_release
+from scripts.deploy.releases import Release, read
 from scripts.deploy.settings import FRONT_DOOR, HISTORY
-from scripts.deploy.swarm import Rollout, push, release_of, roll_out, serving
+from scripts.deploy.swarm import Rollout, push, roll_out, serving
 from tests.containers import Docker
 
 # What this run pushed and rolled out, for the stage-finished hook.
@@ -59,9 +59,7 @@ def verified_image(image: str, request: pytest.FixtureRequest) -> str:
 def before(front_door: str) -> Release | None:
     """Give the release serving before this run, or None when nothing is deployed."""
     now = fail_on_deploy_error("reading the service", serving)
-    if now is None:
-        return None
-    return known(read(HISTORY), now.digest) or fail_on_deploy_error("reading the serving image", release_of, now.image)
+    return fail_on_deploy_error("reading the serving release", serving_release, read(HISTORY), now)
 
 
 @pytest.fixture(scope="session")
