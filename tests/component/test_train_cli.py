@@ -32,11 +32,18 @@ def no_stopline_environment(monkeypatch):
         monkeypatch.delenv(name)
 
 
-def train(*args, **env):
-    return subprocess.run(
-        [sys.executable, "-m", "service.train", *args], cwd=ROOT, capture_output=True, text=True, timeout=120,
-        env={**os.environ, **env},
-    )
+@pytest.fixture
+def train(capsys, monkeypatch):
+    """Give a runner of the command line in this process (imports paid once, not per run): its exit code and
+    what it printed. One test below runs it as a fresh `python -m service.train`, as a person does."""
+    def run(*args: str, **env: str) -> subprocess.CompletedProcess:
+        with monkeypatch.context() as scoped:
+            for name, value in env.items():
+                scoped.setenv(name, value)
+            status = main(list(args))
+        printed = capsys.readouterr()
+        return subprocess.CompletedProcess(args, status, printed.out, printed.err)
+    return run
 
 
 def wrote(out, name, metrics, pattern=False):
@@ -45,7 +52,7 @@ def wrote(out, name, metrics, pattern=False):
     return rf"wrote {re.escape(str(out))}: {name} version [0-9a-f]{{12}}, holdout {metrics} in \d+\.\d\d s\n"
 
 
-def test_training_writes_a_gated_bundle(tmp_path):
+def test_training_writes_a_gated_bundle(tmp_path, train):
     out = tmp_path / "model"
     done = train("--config", CLASSIFICATION, "--out", str(out))
     assert done.returncode == 0, done.stderr
@@ -68,7 +75,7 @@ def test_training_writes_a_gated_bundle(tmp_path):
     ]
 
 
-def test_a_failed_gate_exits_1_listing_each_failure_and_leaves_the_bundle_ungated(tmp_path):
+def test_a_failed_gate_exits_1_listing_each_failure_and_leaves_the_bundle_ungated(tmp_path, train):
     out = tmp_path / "model"
     assert train("--config", CLASSIFICATION, "--out", str(out)).returncode == 0
     assert (out / "gate.json").exists()
@@ -88,7 +95,7 @@ def test_a_failed_gate_exits_1_listing_each_failure_and_leaves_the_bundle_ungate
         read_gate_record(out, ROOT / CLASSIFICATION)
 
 
-def test_the_regression_project_trains_and_gates(tmp_path):
+def test_the_regression_project_trains_and_gates(tmp_path, train):
     out = tmp_path / "model"
     done = train("--config", REGRESSION, "--out", str(out))
     assert done.returncode == 0, done.stderr
@@ -103,7 +110,7 @@ def test_the_regression_project_trains_and_gates(tmp_path):
     assert read_gate_record(out, ROOT / REGRESSION)["metrics"]["r2"] == pytest.approx(0.863433, rel=1e-6)
 
 
-def test_a_failed_regression_gate_names_the_metric(tmp_path):
+def test_a_failed_regression_gate_names_the_metric(tmp_path, train):
     out = tmp_path / "model"
     done = train("--config", REGRESSION, "--out", str(out), STOPLINE_GATE__MIN_R2="0.95")
     assert done.returncode == 1
@@ -120,7 +127,11 @@ def test_bad_data_exits_1_naming_the_problem_and_writes_nothing(tmp_path):
     assert lines[10].startswith("P-1009,178.9,B 200,ok,")
     lines[10] = lines[10].replace("B 200", "D-400", 1)
     bad.write_text("\n".join(lines) + "\n")
-    done = train("--config", CLASSIFICATION, "--data", str(bad), "--out", str(tmp_path / "model"))
+    # The command as a person runs it: a fresh interpreter, its exit status, its two streams.
+    done = subprocess.run(
+        [sys.executable, "-m", "service.train", "--config", CLASSIFICATION, "--data", str(bad),
+         "--out", str(tmp_path / "model")], cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
     assert done.returncode == 1
     assert done.stdout == ""
     assert done.stderr == (
