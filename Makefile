@@ -60,6 +60,11 @@ deploy: setup
 undeploy: setup
 	$(VENV)/python -m scripts.deploy undeploy
 
+## k8s: render the Kubernetes and KServe manifests for a release into build/k8s: make k8s [IMAGE=ref@sha256:…] (default: what serves here)
+.PHONY: k8s
+k8s: setup
+	$(VENV)/python -m scripts.deploy.k8s $(if $(IMAGE),--image "$(IMAGE)")
+
 ## init: draft stopline.toml from a CSV: make init DATA=my.csv TARGET=column [TASK=regression] [FORCE=1] [CONFIG=out.toml]
 .PHONY: init
 init: setup

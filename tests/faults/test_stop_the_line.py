@@ -59,13 +59,25 @@ FAULTS = {
     "smoke": lambda p: replace(p / "docker-compose.yml", "    stop_grace_period:",
                                "    environment:\n      STOPLINE_SERVICE_BUNDLE: /nonexistent\n    stop_grace_period:"),
 }
+# More faults for a stage FAULTS already covers (FAULTS holds one per stage; test_deploy_faults.py
+# checks that it covers them all): a name, the stage that must stop the line, the fault.
+MORE_FAULTS = {
+    # The Kubernetes manifests are checked offline: a misspelled field fails strict validation.
+    "lint: a misspelled field in deploy/k8s": ("lint", lambda p: replace(
+        p / "deploy" / "k8s" / "deployment.yaml", "readinessProbe:", "readinesProbe:")),
+    # A tag instead of a digest in a template: the policy refuses it.
+    "lint: a latest image in deploy/k8s": ("lint", lambda p: replace(
+        p / "deploy" / "k8s" / "inferenceservice.yaml", "${IMAGE}", "ghcr.io/acme/stopline:latest")),
+}
+CASES = {stage: (stage, fault) for stage, fault in FAULTS.items()} | MORE_FAULTS
 
 
 # The deploy stage's faults need a release serving and a probe: test_deploy_faults.py.
-@pytest.mark.parametrize("stage", list(FAULTS))
-def test_a_fault_stops_the_line_at_its_stage(tmp_path, stage):
+@pytest.mark.parametrize("case", list(CASES))
+def test_a_fault_stops_the_line_at_its_stage(tmp_path, case):
+    stage, fault = CASES[case]
     project = scratch_copy(tmp_path)
-    FAULTS[stage](project)
+    fault(project)
     sha = commit(project)
     done = subprocess.run([str(project / ".venv" / "bin" / "pytest"), "-x", "-q"],
                           cwd=project, capture_output=True, text=True, timeout=1200)
