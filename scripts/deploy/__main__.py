@@ -1,6 +1,7 @@
-"""What is deployed, and going back: `python -m scripts.deploy status|rollback|deploy|undeploy`.
+"""What is deployed, and going back: `python -m scripts.deploy status|rollback|deploy|undeploy|push`.
 
-The make targets status, rollback, deploy and undeploy call this. Only a digest
+The make targets status, rollback, deploy and undeploy call this; CI's build job
+calls `push` to hand the image it built to the later jobs by digest. Only a digest
 the history records as deployed (it passed the line here and was verified
 where it ran) can be deployed again; anything else is refused and nothing
 changes. Exit status: 0 done, 1 the rollout failed (and was undone), 2 refused.
@@ -16,11 +17,11 @@ from typing import Any
 
 import httpx
 
-from .docker import DeployError, docker, engine_answers, inspect, start_components
+from .docker import DeployError, docker, engine_answers, inspect, start_components, start_registry
 from .release import conclude, serving_release
 from .releases import Entry, Outcome, known, passed_here, previous, read
-from .settings import FRONT_DOOR, HISTORY, RELEASE_REPORT, REPLICAS, SERVICE
-from .swarm import Serving, digest_of, remove, roll_out, running_tasks, serving
+from .settings import FRONT_DOOR, HISTORY, RELEASE_REPORT, REPLICAS, SERVICE, local_tag
+from .swarm import Serving, digest_of, push, remove, roll_out, running_tasks, serving
 from .verify import VerificationError, wait_until_served
 
 
@@ -35,16 +36,34 @@ def main(argv: list[str] | None = None) -> int:
     deploy = commands.add_parser("deploy", help="redeploy a release from the history and verify it")
     deploy.add_argument("image", help="image@sha256:…, sha256:…, or a tag of an image that was deployed here")
     commands.add_parser("undeploy", help="remove the stack; the registry and the history stay")
+    commands.add_parser("push", help="push this commit's image (the build stage's) to the registry; "
+                                     "print it by digest")
     args = parser.parse_args(argv)
     try:
         if args.command == "status":
             return show_status(args.json, args.last)
         if args.command == "undeploy":
             return undeploy()
+        if args.command == "push":
+            return push_this_commit()
         return redeploy(args)
     except DeployError as exc:
         print(f"{args.command}: {exc}", file=sys.stderr)
         return 1
+
+
+def push_this_commit() -> int:
+    """Push the image the build stage made for this commit; print the reference by digest it gives."""
+    tag = local_tag()
+    if tag.endswith("-dirty"):
+        print(f"push: {tag}: the tree has uncommitted changes, so the image is no commit's", file=sys.stderr)
+        return 2
+    if docker("image", "inspect", tag, check=False).returncode != 0:
+        print(f"push: no image {tag}: the build stage makes it (pytest -m 'model or build')", file=sys.stderr)
+        return 2
+    start_registry()
+    print(push(tag).image)
+    return 0
 
 
 def show_status(as_json: bool, last: int) -> int:

@@ -10,7 +10,7 @@ from typing import Any
 
 from service.errors import StoplineError
 
-from .settings import ROOT
+from .settings import REGISTRY, ROOT, is_local
 
 
 class DeployError(StoplineError):
@@ -54,9 +54,20 @@ def engine_answers(timeout: float = 10) -> bool:
         return False
 
 
+def start_registry() -> None:
+    """Start the registry when it is ours (loopback) and not running; a remote one (ghcr.io on GitHub)
+    is not ours to start: `docker login` gives access to it."""
+    if is_local(REGISTRY):
+        run_script("registry.sh")
+
+
 def start_components() -> None:
     """Start what delivery needs when it is not running: engine, registry, Swarm, front door."""
-    for script in ("registry.sh", "frontdoor.sh"):  # frontdoor.sh starts the engine and the Swarm first
-        done = subprocess.run([ROOT / "scripts" / "deploy" / script], capture_output=True, text=True, timeout=900)
-        if done.returncode != 0:
-            raise DeployError(f"scripts/deploy/{script} exited {done.returncode}: {done.stderr.strip()}")
+    start_registry()
+    run_script("frontdoor.sh")  # starts the engine and the Swarm first
+
+
+def run_script(name: str) -> None:
+    done = subprocess.run([ROOT / "scripts" / "deploy" / name], capture_output=True, text=True, timeout=900)
+    if done.returncode != 0:
+        raise DeployError(f"scripts/deploy/{name} exited {done.returncode}: {done.stderr.strip()}")

@@ -9,22 +9,20 @@ the image asked for.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import time
-import urllib.request
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from .docker import DeployError, docker, inspect
 from .releases import Release
-from .settings import REGISTRY, REPLICAS, REPOSITORY, SERVICE, STACK, STACK_FILE
+from .settings import REGISTRY, REPLICAS, REPOSITORY, SERVICE, STACK, STACK_FILE, is_local
 
 LABEL_GIT_SHA = "org.opencontainers.image.revision"
 LABEL_MODEL_VERSION = "dev.stopline.model.version"
 LABEL_BUNDLE_SHA256 = "dev.stopline.bundle.sha256"
-MANIFEST_TYPES = ("application/vnd.docker.distribution.manifest.v2+json, "
-                  "application/vnd.oci.image.manifest.v1+json")
 
 
 @dataclass(frozen=True)
@@ -58,23 +56,31 @@ def digest_of(image: str) -> str:
 
 def push(tag: str) -> Release:
     """Push the local image `tag` (stopline:<sha>) to the registry under the same tag; give the release
-    by the digest the registry itself reports."""
+    by the digest the registry answered the push with."""
     name = tag.rsplit(":", 1)[1]
     remote = f"{REPOSITORY}:{name}"
     docker("tag", tag, remote)
-    docker("push", remote, timeout=600)
-    return release_from_labels(tag, registry_digest(name))
+    said = docker("push", remote, timeout=600).stdout
+    # The last line of a push is the registry's answer to the manifest: "<tag>: digest: sha256:… size: N".
+    answered = re.search(r"^\S+: digest: (sha256:[0-9a-f]{64}) size: \d+$", said, re.M)
+    if answered is None:
+        raise DeployError(f"docker push {remote} printed no digest: {said.strip()[-300:]}")
+    return release_from_labels(tag, answered.group(1))
 
 
-def registry_digest(tag: str) -> str:
-    """Ask the registry itself which manifest digest `tag` names."""
-    repository = REPOSITORY.split("/", 1)[1]
-    request = urllib.request.Request(f"http://{REGISTRY}/v2/{repository}/manifests/{tag}", method="HEAD",
-                                     headers={"Accept": MANIFEST_TYPES})
-    with urllib.request.urlopen(request, timeout=10) as answer:
-        digest = answer.headers.get("Docker-Content-Digest")
-    if not digest or not digest.startswith("sha256:"):
-        raise DeployError(f"the registry at {REGISTRY} gave no digest for {repository}:{tag}")
+def registry_digest(reference: str) -> str:
+    """Ask the registry itself which manifest digest `reference` (a tag or a digest) names.
+
+    `docker manifest inspect` asks the registry, never the local engine, with the client's
+    `docker login` credentials; plain HTTP is allowed only for a registry on this machine.
+    """
+    insecure = ["--insecure"] if is_local(REGISTRY) else []
+    separator = "@" if reference.startswith("sha256:") else ":"
+    ref = f"{REPOSITORY}{separator}{reference}"
+    shown = json.loads(docker("manifest", "inspect", *insecure, "--verbose", ref, timeout=60).stdout)
+    digest = (shown[0] if isinstance(shown, list) else shown).get("Descriptor", {}).get("digest", "")
+    if not digest.startswith("sha256:"):
+        raise DeployError(f"the registry {REGISTRY} gave no digest for {ref}")
     return str(digest)
 
 
@@ -144,7 +150,8 @@ def task_errors(image: str) -> str:
 def roll_out(release: Release, timeout: float = 120) -> Rollout:
     """Deploy the stack with `release`'s digest and wait for Swarm's verdict on the rollout."""
     started = time.time()
-    docker("stack", "deploy", "--compose-file", STACK_FILE, "--resolve-image", "never", STACK,
+    # --with-registry-auth hands the client's `docker login` to the nodes (a private ghcr.io package).
+    docker("stack", "deploy", "--compose-file", STACK_FILE, "--resolve-image", "never", "--with-registry-auth", STACK,
            env={"STOPLINE_IMAGE": release.image}, timeout=120)
     return wait_for_rollout(release.image, started, timeout=timeout)
 

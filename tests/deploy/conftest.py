@@ -1,4 +1,4 @@
-"""The deploy stage: push the image this run verified, roll it out on the Swarm, verify it at the front door.
+"""The deploy stage: push the image a smoke stage verified, roll it out on the Swarm, verify it at the front door.
 
 Nothing here is left half done. The stage's last test records a release only
 when every other deploy test passed; when the stage fails after a rollout,
@@ -9,6 +9,7 @@ rollback by Swarm is recorded as one.
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -17,8 +18,8 @@ import pytest
 from scripts.deploy.docker import DeployError, start_components
 from scripts.deploy.release import conclude, serving_release
 from scripts.deploy.releases import Release, read
-from scripts.deploy.settings import FRONT_DOOR, HISTORY
-from scripts.deploy.swarm import Rollout, push, roll_out, serving
+from scripts.deploy.settings import FRONT_DOOR, HISTORY, REPOSITORY
+from scripts.deploy.swarm import Rollout, push, release_of, roll_out, serving
 from tests.containers import Docker
 
 # What this run pushed and rolled out, for the stage-finished hook.
@@ -46,12 +47,21 @@ def front_door(docker: Docker) -> str:
 
 @pytest.fixture(scope="session")
 def verified_image(image: str, request: pytest.FixtureRequest) -> str:
-    """Give this commit's image, only once this run's smoke stage passed on it: nothing unverified ships."""
+    """Give the image to ship, only once a smoke stage verified it in full: nothing unverified ships.
+
+    In this run's smoke stage when it has one; in a run of the deploy stage alone, the image must come by
+    digest from the job that smoke-tested it (CI's deploy job gets STOPLINE_IMAGE from the smoke job).
+    """
     line = request.config.pluginmanager.get_plugin("stopline")
     smoke = getattr(line, "results", {}).get("smoke")
-    if smoke is None or smoke.status != "passed" or smoke.tests != line.available["smoke"]:
-        pytest.fail("the deploy stage ships only an image this run's smoke stage verified in full: "
-                    "run the line (pytest -x), or at least -m 'smoke or deploy'", pytrace=False)
+    if smoke is not None:
+        if smoke.status != "passed" or smoke.tests != line.available["smoke"]:
+            pytest.fail("the deploy stage ships only an image the smoke stage verified in full: "
+                        "this run's smoke stage did not pass, or ran only some of its tests", pytrace=False)
+    elif not os.environ.get("STOPLINE_IMAGE"):
+        pytest.fail("the deploy stage ships only an image a smoke stage verified in full: run the line "
+                    "(pytest -x), or hand it the image a smoke run verified: STOPLINE_IMAGE=ref@sha256:… "
+                    "pytest -m deploy (CI's deploy job does)", pytrace=False)
     return image
 
 
@@ -64,9 +74,16 @@ def before(front_door: str) -> Release | None:
 
 @pytest.fixture(scope="session")
 def pushed(verified_image: str, front_door: str, request: pytest.FixtureRequest) -> Release:
-    """Push the verified image to the registry; give the release by the digest the registry reports."""
+    """Push the verified image to the registry (CI's build job already did, for an image given by digest);
+    give the release by the digest the registry names."""
     started = time.perf_counter()
-    release = fail_on_deploy_error("pushing the image", push, verified_image)
+    if "@" in verified_image:
+        if not verified_image.startswith(f"{REPOSITORY}@"):
+            pytest.fail(f"{verified_image} is not in the release registry {REPOSITORY} "
+                        "(STOPLINE_REGISTRY): Swarm deploys only from there", pytrace=False)
+        release = fail_on_deploy_error("reading the image", release_of, verified_image)
+    else:
+        release = fail_on_deploy_error("pushing the image", push, verified_image)
     state = delivery_state(request.config)
     state["release"], state["push_seconds"] = release, round(time.perf_counter() - started, 2)
     return release

@@ -6,7 +6,6 @@ import dataclasses
 import json
 import socket
 import subprocess
-import urllib.request
 
 import httpx
 import pytest
@@ -15,8 +14,8 @@ from scripts.deploy.docker import inspect
 from scripts.deploy.release import conclude
 from scripts.deploy.releases import Outcome, read
 from scripts.deploy.settings import (
-    DOOR_PORT, FRONT_DOOR_CONTAINER, HISTORY, REGISTRY, RELEASE_REPORT, REPLICAS, REPOSITORY)
-from scripts.deploy.swarm import running_tasks, serving
+    DOOR_PORT, FRONT_DOOR_CONTAINER, HISTORY, RELEASE_REPORT, REPLICAS, REPOSITORY, local_tag)
+from scripts.deploy.swarm import registry_digest, running_tasks, serving
 from scripts.deploy.verify import wait_until_served
 from tests.golden import golden_set, prediction_mismatch
 
@@ -28,14 +27,15 @@ pytestmark = pytest.mark.deploy
 def test_the_verified_image_is_in_the_registry_by_digest(pushed, verified_image, request, record_property):
     record_property("push_seconds", delivery_state(request.config)["push_seconds"])
     assert pushed.image == f"{REPOSITORY}@{pushed.digest}"
-    # The engine's record of the push and the registry's manifest name the same digest.
-    repo_digests = inspect("image", "inspect", verified_image)[0]["RepoDigests"]
-    assert pushed.image in repo_digests
-    with urllib.request.urlopen(f"http://{REGISTRY}/v2/stopline/tags/list", timeout=5) as answer:
-        assert verified_image.rsplit(":", 1)[1] in json.load(answer)["tags"]  # stopline:<sha> is <sha> there
-    labels = inspect("image", "inspect", verified_image)[0]["Config"]["Labels"]
-    assert (pushed.model_version, pushed.bundle_sha256) == (
-        labels["dev.stopline.model.version"], labels["dev.stopline.bundle.sha256"])
+    # The engine's record of the push, the registry's manifest, and the commit's tag there agree.
+    image = inspect("image", "inspect", verified_image)[0]
+    assert pushed.image in image["RepoDigests"]
+    assert registry_digest(pushed.digest) == pushed.digest
+    assert registry_digest(local_tag().rsplit(":", 1)[1]) == pushed.digest  # stopline:<sha> is <sha> there
+    labels = image["Config"]["Labels"]
+    assert (pushed.git_sha, pushed.model_version, pushed.bundle_sha256) == (
+        labels["org.opencontainers.image.revision"], labels["dev.stopline.model.version"],
+        labels["dev.stopline.bundle.sha256"])
 
 
 def test_the_front_door_listens_on_loopback_only(front_door):
@@ -67,8 +67,9 @@ def test_the_front_door_serves_the_release(rollout, pushed, front_door, record_p
     record_property("front_door_serving_after_s", seconds)
 
 
-def test_golden_predictions_through_the_front_door_equal_the_offline_ones(rollout, pushed, front_door):
-    golden = golden_set()
+def test_golden_predictions_through_the_front_door_equal_the_offline_ones(rollout, pushed, front_door,
+                                                                          shipped_bundle):
+    golden = golden_set(shipped_bundle)
     assert golden.bundle.digest == pushed.bundle_sha256, "the image carries another bundle than the gated one"
     with httpx.Client(base_url=front_door, timeout=10) as client:
         for _ in range(REPLICAS):  # round robin: one answer from each replica

@@ -11,8 +11,8 @@ pytestmark = pytest.mark.smoke
 
 
 @pytest.fixture(scope="module")
-def golden() -> Golden:
-    return golden_set()
+def golden(shipped_bundle) -> Golden:
+    return golden_set(shipped_bundle)
 
 
 def test_the_container_is_ready_in_time(base_url, record_property):
