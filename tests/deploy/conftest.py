@@ -62,7 +62,10 @@ def verified_image(request: pytest.FixtureRequest) -> str:
         pytest.fail("the deploy stage ships only an image a smoke stage verified in full: run the line "
                     "(pytest -x), or hand it the image a smoke run verified: STOPLINE_IMAGE=ref@sha256:… "
                     "pytest -m deploy (CI's deploy job does)", pytrace=False)
-    return str(request.getfixturevalue("image"))  # asked for only now: the refusal above comes first
+    # Asked for only now, so the refusal above comes first; the shipped bundle holds the image to
+    # this commit and its gated bundle before anything is pushed or rolled out.
+    request.getfixturevalue("shipped_bundle")
+    return str(request.getfixturevalue("image"))
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from scripts.deploy.docker import inspect
 from scripts.deploy.release import conclude
 from scripts.deploy.releases import Outcome, read
 from scripts.deploy.settings import (
-    DOOR_PORT, FRONT_DOOR_CONTAINER, HISTORY, RELEASE_REPORT, REPLICAS, REPOSITORY, local_tag)
+    DOOR_PORT, FRONT_DOOR_CONTAINER, HISTORY, RELEASE_REPORT, REPLICAS, REPOSITORY)
 from scripts.deploy.swarm import registry_digest, running_tasks, serving
 from scripts.deploy.verify import wait_until_served
 from tests.golden import golden_set, prediction_mismatch
@@ -31,7 +31,7 @@ def test_the_verified_image_is_in_the_registry_by_digest(pushed, verified_image,
     image = inspect("image", "inspect", verified_image)[0]
     assert pushed.image in image["RepoDigests"]
     assert registry_digest(pushed.digest) == pushed.digest
-    assert registry_digest(local_tag().rsplit(":", 1)[1]) == pushed.digest  # stopline:<sha> is <sha> there
+    assert registry_digest(pushed.git_sha[:12]) == pushed.digest  # stopline:<sha> is <sha> there
     labels = image["Config"]["Labels"]
     assert (pushed.git_sha, pushed.model_version, pushed.bundle_sha256) == (
         labels["org.opencontainers.image.revision"], labels["dev.stopline.model.version"],

@@ -43,8 +43,9 @@ def docker_compose_project_name() -> str:
 
 
 @pytest.fixture(scope="session")
-def docker_setup(image: str) -> list[str]:
-    # The compose file reads these; the image is the one the build stage verified.
+def docker_setup(image: str, shipped_bundle) -> list[str]:
+    # The compose file reads these; the image is the one the build stage made (or CI's build job handed
+    # on), held to this commit and its gated bundle (shipped_bundle) before it starts.
     os.environ["STOPLINE_IMAGE"] = image
     os.environ["STOPLINE_PORT"] = str(free_port())
     state["up_started"] = time.perf_counter()
