@@ -60,12 +60,15 @@ def push(tag: str) -> Release:
     name = tag.rsplit(":", 1)[1]
     remote = f"{REPOSITORY}:{name}"
     docker("tag", tag, remote)
-    said = docker("push", remote, timeout=600).stdout
-    # The last line of a push is the registry's answer to the manifest: "<tag>: digest: sha256:… size: N".
+    return release_from_labels(tag, pushed_digest(docker("push", remote, timeout=600).stdout))
+
+
+def pushed_digest(said: str) -> str:
+    """Give the digest `docker push` printed: the registry's answer to the manifest it was sent."""
     answered = re.search(r"^\S+: digest: (sha256:[0-9a-f]{64}) size: \d+$", said, re.M)
     if answered is None:
-        raise DeployError(f"docker push {remote} printed no digest: {said.strip()[-300:]}")
-    return release_from_labels(tag, answered.group(1))
+        raise DeployError(f"docker push printed no digest: {said.strip()[-300:]}")
+    return answered.group(1)
 
 
 def registry_digest(reference: str) -> str:

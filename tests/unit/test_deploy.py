@@ -5,7 +5,7 @@ import pytest
 from scripts.deploy import release
 from scripts.deploy.docker import DeployError
 from scripts.deploy.releases import Release
-from scripts.deploy.swarm import Serving, digest_of, epoch
+from scripts.deploy.swarm import Serving, digest_of, epoch, pushed_digest
 
 pytestmark = pytest.mark.unit
 
@@ -38,3 +38,12 @@ def test_a_failed_deploy_that_changed_nothing_is_left_as_it_was(monkeypatch):
     assert release.put_back(before) == f"{before.image} serves, as before"
     monkeypatch.setattr(release, "serving", lambda: None)
     assert release.put_back(None) == "nothing served before, and nothing serves"
+
+
+def test_the_digest_is_read_from_the_registrys_answer_to_the_push():
+    digest = "sha256:" + "ab" * 32
+    said = ("The push refers to repository [127.0.0.1:5000/stopline]\n5f70bf18a086: Layer already exists\n"
+            f"c0ffee123456: digest: {digest} size: 1570\n")
+    assert pushed_digest(said) == digest
+    with pytest.raises(DeployError, match="docker push printed no digest: .*Layer already exists"):
+        pushed_digest("5f70bf18a086: Layer already exists\n")
