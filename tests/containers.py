@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import time
 from dataclasses import dataclass
@@ -22,7 +21,8 @@ import pytest
 
 from pytest_stopline.stages import STAGES
 from scripts.deploy.settings import local_tag
-from scripts.deploy.swarm import LABEL_BUNDLE_SHA256, LABEL_GIT_SHA, LABEL_MODEL_VERSION, extract_bundle
+from scripts.deploy.swarm import (
+    LABEL_BUNDLE_SHA256, LABEL_GIT_SHA, LABEL_MODEL_VERSION, extract_bundle, reference_problem)
 from service.errors import StoplineError
 from service.train.config import config_path
 from service.train.gate import read_gate_record
@@ -108,10 +108,6 @@ def built_image(docker: Docker, base_image: str, gated_bundle: dict) -> dict:
     return {"tag": tag, "seconds": round(time.perf_counter() - started, 1)}
 
 
-# A reference by digest names one image for good; a tag can be moved after the image was verified.
-DIGEST_REFERENCE = re.compile(r"[^@\s]+@sha256:[0-9a-f]{64}")
-
-
 @pytest.fixture(scope="session")
 def image(docker: Docker, request: pytest.FixtureRequest) -> str:
     """Give the image the smoke and deploy stages run: this commit's from the build stage, or the one CI's
@@ -126,9 +122,9 @@ def image(docker: Docker, request: pytest.FixtureRequest) -> str:
     if "build" in getattr(line, "results", {}):  # a build test is selected in this run
         pytest.fail(f"STOPLINE_IMAGE={given} is set, but this run builds the image itself: unset it, or run "
                     "only the later stages (-m smoke, -m deploy) on the image it names", pytrace=False)
-    if not DIGEST_REFERENCE.fullmatch(given):
-        pytest.fail(f"STOPLINE_IMAGE={given} is not a reference by digest (name@sha256:<64 hex>): "
-                    "a tag can move after the image was verified", pytrace=False)
+    problem = reference_problem(given)
+    if problem:
+        pytest.fail(f"STOPLINE_IMAGE: {problem} (a tag can move after the image was verified)", pytrace=False)
     if not docker.has_image(given):
         docker("pull", given, timeout=600)
     return given

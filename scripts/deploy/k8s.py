@@ -11,9 +11,6 @@ Exit status: 0 written, 1 the manifests fail their checks (nothing written),
 no release serves here to default to.
 """
 
-# No type stubs for PyYAML are locked (requirements/dev.txt).
-# mypy: disable-error-code="import-untyped"
-
 from __future__ import annotations
 
 import argparse
@@ -28,11 +25,11 @@ import yaml
 from service.errors import StoplineError
 
 from .docker import DeployError, engine_answers
-from .k8s_policy import Manifest, check, reference_problem
+from .k8s_policy import Manifest, check
 from .release import serving_release
 from .releases import Release, known, read
 from .settings import HISTORY, ROOT
-from .swarm import serving
+from .swarm import reference_problem, serving
 
 TEMPLATES = ROOT / "deploy" / "k8s"
 OUT = ROOT / "build" / "k8s"

@@ -4,14 +4,10 @@ Both give violations, each naming the file, the resource and the field, so the
 lint stage and `python -m scripts.deploy.k8s` report every problem at once.
 """
 
-# No type stubs for these are locked (requirements/dev.txt); their values are checked here instead.
-# mypy: disable-error-code="import-untyped"
-
 from __future__ import annotations
 
 import functools
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +16,7 @@ import jsonschema
 import kubernetes_validate
 
 from .settings import ROOT
+from .swarm import reference_problem
 
 # One Kubernetes version for every manifest: the oldest minor the manifests promise to run on.
 # kubernetes-validate 1.37.0 ships 1.28 to 1.37.
@@ -30,8 +27,6 @@ KSERVE_KIND = ("serving.kserve.io/v1beta1", "InferenceService")
 # Where each checked kind keeps its pod spec (KServe's predictor is a pod spec with extensions).
 POD_SPECS = {"Deployment": ("spec", "template", "spec"), "InferenceService": ("spec", "predictor")}
 PROBES = {"startupProbe": None, "readinessProbe": "/health/ready", "livenessProbe": "/health/live"}
-DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
-PINNED = "name it as name@sha256:<64 hex>"
 
 Manifest = dict[str, Any]
 
@@ -45,21 +40,6 @@ class Violation:
 
     def __str__(self) -> str:
         return f"{self.file}: {self.resource}: {self.field or '(document)'}: {self.problem}"
-
-
-def reference_problem(image: str) -> str | None:
-    """Give what is wrong with `image` as a release's image reference, or None when it is pinned by digest."""
-    name, at, digest = image.partition("@")
-    _, colon, tag = name.rpartition("/")[2].partition(":")
-    if colon and tag == "latest":
-        return f"{image} carries the tag latest: {PINNED}, no tag needed"
-    if not at:
-        return f"{image} is not pinned by digest: {PINNED}"
-    if not name:
-        return f"{image} names no repository: {PINNED}"
-    if not DIGEST.fullmatch(digest):
-        return f"{image}: the digest must be sha256:<64 lowercase hex>, not {digest!r}"
-    return None
 
 
 def resource_of(manifest: Manifest) -> str:

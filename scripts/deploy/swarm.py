@@ -54,6 +54,26 @@ def digest_of(image: str) -> str:
     return image.rsplit("@", 1)[1]
 
 
+# A reference by digest names one image for good; a tag can be moved after the image was verified.
+DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
+PINNED = "name it as name@sha256:<64 hex>"
+
+
+def reference_problem(image: str) -> str | None:
+    """Give what is wrong with `image` as a release's image reference, or None when it is pinned by digest."""
+    name, at, digest = image.partition("@")
+    _, colon, tag = name.rpartition("/")[2].partition(":")
+    if colon and tag == "latest":
+        return f"{image} carries the tag latest: {PINNED}, no tag needed"
+    if not at:
+        return f"{image} is not pinned by digest: {PINNED}"
+    if not name:
+        return f"{image} names no repository: {PINNED}"
+    if not DIGEST.fullmatch(digest):
+        return f"{image}: the digest must be sha256:<64 lowercase hex>, not {digest!r}"
+    return None
+
+
 def push(tag: str) -> Release:
     """Push the local image `tag` (stopline:<sha>) to the registry under the same tag; give the release
     by the digest the registry answered the push with."""

@@ -3,7 +3,8 @@
 import pytest
 
 from scripts.deploy import k8s
-from scripts.deploy.k8s_policy import dotted, reference_problem, strict
+from scripts.deploy.k8s_policy import dotted, strict
+from scripts.deploy.swarm import reference_problem
 from scripts.deploy.releases import Entry, Outcome, Release
 from scripts.deploy.swarm import Serving
 
