@@ -22,7 +22,7 @@ import pytest
 from pytest_stopline.stages import STAGES
 from scripts.deploy.settings import local_tag
 from scripts.deploy.swarm import (
-    LABEL_BUNDLE_SHA256, LABEL_GIT_SHA, LABEL_MODEL_VERSION, extract_bundle, reference_problem)
+    LABEL_BUNDLE_SHA256, LABEL_GIT_SHA, LABEL_MODEL_VERSION, extract_bundle, pull_if_absent, reference_problem)
 from service.errors import StoplineError
 from service.train.config import config_path
 from service.train.gate import read_gate_record
@@ -125,8 +125,10 @@ def image(docker: Docker, request: pytest.FixtureRequest) -> str:
     problem = reference_problem(given)
     if problem:
         pytest.fail(f"STOPLINE_IMAGE: {problem} (a tag can move after the image was verified)", pytrace=False)
-    if not docker.has_image(given):
-        docker("pull", given, timeout=600)
+    try:
+        pull_if_absent(given)
+    except StoplineError as exc:
+        pytest.fail(f"STOPLINE_IMAGE: {exc}", pytrace=False)
     return given
 
 

@@ -29,7 +29,7 @@ from .k8s_policy import Manifest, check
 from .release import serving_release
 from .releases import Release, known, read
 from .settings import HISTORY, ROOT
-from .swarm import reference_problem, serving
+from .swarm import digest_of, reference_problem, serving
 
 TEMPLATES = ROOT / "deploy" / "k8s"
 OUT = ROOT / "build" / "k8s"
@@ -66,7 +66,7 @@ def substitute(node: Any, image: str) -> Any:
 
 def release_annotations(image: str, release: Release | None) -> dict[str, str]:
     """Give the annotations that say which release a resource runs: always the digest, the rest when known."""
-    notes = {f"{ANNOTATION}/image": image, f"{ANNOTATION}/digest": image.rsplit("@", 1)[1]}
+    notes = {f"{ANNOTATION}/image": image, f"{ANNOTATION}/digest": digest_of(image)}
     if release is not None:
         notes |= {f"{ANNOTATION}/git-sha": release.git_sha, f"{ANNOTATION}/model-version": release.model_version,
                   f"{ANNOTATION}/bundle-sha256": release.bundle_sha256}
@@ -141,7 +141,7 @@ def chosen(image: str | None) -> tuple[str, Release | None]:
     if image is None:
         release = current_release()
         return pinned(release.image), release
-    return pinned(image), known(read(HISTORY), image.rsplit("@", 1)[1])
+    return pinned(image), known(read(HISTORY), digest_of(image))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -85,7 +85,7 @@ def push(tag: str) -> Release:
 
 def pushed_digest(said: str) -> str:
     """Give the digest `docker push` printed: the registry's answer to the manifest it was sent."""
-    answered = re.search(r"^\S+: digest: (sha256:[0-9a-f]{64}) size: \d+$", said, re.M)
+    answered = re.search(rf"^\S+: digest: ({DIGEST.pattern}) size: \d+$", said, re.M)
     if answered is None:
         raise DeployError(f"docker push printed no digest: {said.strip()[-300:]}")
     return answered.group(1)
@@ -107,10 +107,15 @@ def registry_digest(reference: str) -> str:
     return str(digest)
 
 
-def release_of(image: str) -> Release:
-    """Give the release an image reference names, from its labels (pulled from the registry if absent)."""
+def pull_if_absent(image: str) -> None:
+    """Pull `image` from its registry unless the engine has it already."""
     if docker("image", "inspect", image, check=False).returncode != 0:
         docker("pull", image, timeout=600)
+
+
+def release_of(image: str) -> Release:
+    """Give the release an image reference names, from its labels (pulled from the registry if absent)."""
+    pull_if_absent(image)
     return release_from_labels(image, digest_of(image))
 
 
@@ -233,8 +238,7 @@ def remove() -> None:
 
 def extract_bundle(image: str, out: Path) -> Path:
     """Copy the bundle out of `image` (docker create + docker cp, nothing runs) into `out`; give its path."""
-    if docker("image", "inspect", image, check=False).returncode != 0:
-        docker("pull", image, timeout=600)
+    pull_if_absent(image)
     container = docker("create", image).stdout.strip()
     try:
         shutil.rmtree(out, ignore_errors=True)
