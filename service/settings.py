@@ -44,6 +44,13 @@ class ServiceSettings(BaseSettings):
     shutdown_grace_s: int = Field(
         10, ge=0, le=3600, description="Seconds requests in flight may take to finish after SIGTERM."
     )
+    linger_bytes: int = Field(
+        16_777_216, ge=0, le=1_073_741_824,
+        description="Most bytes of a refused body read and discarded, so that its client receives the 413.",
+    )
+    linger_s: float = Field(
+        5.0, ge=0, le=60, description="Most seconds spent discarding a refused body before the connection closes."
+    )
     log_level: LogLevel = Field("info", description="Least severe log level written.")
 
     @field_validator("log_level", mode="before")

@@ -73,7 +73,7 @@ class ServiceApp(FastAPI):
         settings: ServiceSettings = self.state.settings
         metrics: AppMetrics = self.state.metrics
         app: ASGIApp = HotRoutes(super().build_middleware_stack(), HOT_ROUTES)
-        app = BodyLimit(app, max_bytes=settings.max_body_bytes, metrics=metrics)
+        app = BodyLimit(app, settings, metrics=metrics)
         app = InFlightLimit(app, max_in_flight=settings.max_in_flight, retry_after_s=settings.retry_after_s)
         return Observe(app, metrics=metrics)  # outermost: it sees every answer, the limits' 413 and 503 too
 

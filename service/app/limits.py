@@ -1,20 +1,27 @@
 """Limits at the edge, as pure ASGI middleware: request body size and prediction requests in flight.
 
 The body cap holds whether or not the client sends Content-Length: a declared
-length over the cap is refused before a byte is read, and a chunked body is
-counted as it arrives and refused the moment it passes the cap, so no more
-than the cap is ever handed to the app. Past `max_in_flight` prediction
+length over the cap is refused without handing a byte to the app, and a chunked
+body is counted as it arrives and refused the moment it passes the cap, so no
+more than the cap is ever handed to the app. Before the 413 goes out, the rest
+of the refused body is read and discarded, up to `linger_bytes` and `linger_s`
+(as nginx's lingering close does): a client that writes its whole body before
+it reads, as Python's http.client does, would otherwise meet a connection reset
+instead of the answer. Past `max_in_flight` prediction
 requests, more are answered 503 with Retry-After; other routes (health,
 metrics) are never limited, so /health/live keeps answering under load.
 """
 
 from __future__ import annotations
 
+import asyncio
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.app.errors import error_response
 from service.app.metrics import AppMetrics
 from service.app.problems import BodyTooLarge, Problem, Unavailable
+from service.settings import ServiceSettings
 
 
 def is_inference(method: str, path: str) -> bool:
@@ -23,11 +30,13 @@ def is_inference(method: str, path: str) -> bool:
 
 
 class BodyLimit:
-    """Refuses bodies over `max_bytes` with 413, reading no more than the cap."""
+    """Refuses bodies over the cap with 413, handing the app no more than the cap."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, metrics: AppMetrics) -> None:
+    def __init__(self, app: ASGIApp, settings: ServiceSettings, metrics: AppMetrics) -> None:
         self.app = app
-        self.max_bytes = max_bytes
+        self.max_bytes = settings.max_body_bytes
+        self.linger_bytes = settings.linger_bytes
+        self.linger_s = settings.linger_s
         self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -37,6 +46,7 @@ class BodyLimit:
         declared, chunked = _framing(scope)
         if declared is not None and declared > self.max_bytes:
             error = self._too_large(f"declares {declared} bytes")
+            await self._drain(receive)
             self.metrics.count_validation_failures(p.metric_field for p in error.problems)
             await error_response(error, scope["path"])(scope, receive, send)
             return
@@ -52,10 +62,27 @@ class BodyLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
+                    if message.get("more_body", False):
+                        await self._drain(receive)
                     raise self._too_large(f"passed {self.max_bytes} bytes before it ended")
             return message
 
         await self.app(scope, counting_receive, send)
+
+    async def _drain(self, receive: Receive) -> None:
+        """Read and discard the rest of a refused body, up to `linger_bytes` and `linger_s`."""
+        drained = 0
+        try:
+            async with asyncio.timeout(self.linger_s):
+                while drained <= self.linger_bytes:
+                    message = await receive()
+                    if message["type"] != "http.request":
+                        return
+                    drained += len(message.get("body", b""))
+                    if not message.get("more_body", False):
+                        return
+        except TimeoutError:
+            pass  # past the time cap: the answer goes out and the connection closes on what is left
 
     def _too_large(self, how: str) -> BodyTooLarge:
         msg = f"the body {how}; the limit is {self.max_bytes} bytes"

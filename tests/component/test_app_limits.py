@@ -36,7 +36,23 @@ def test_a_chunked_body_over_the_limit_is_413_as_soon_as_it_passes(client):
     response = client.post("/predict", content=ten_mebibytes(), headers={"content-type": "application/json"})
     assert response.status_code == 413
     assert response.json() == too_large(f"the body passed {LIMIT} bytes before it ended; the limit is {LIMIT} bytes")
-    assert pulled == LIMIT // CHUNK + 1  # the chunk that passed the cap, and not one more
+    assert pulled == 160  # the rest was read and discarded (within linger_bytes), so the client reads the 413
+
+
+def test_a_refused_body_is_discarded_only_up_to_linger_bytes(make_client):
+    client = make_client(linger_bytes=2 * LIMIT)
+    pulled = 0
+
+    async def ten_mebibytes():
+        nonlocal pulled
+        for _ in range(160):
+            pulled += 1
+            yield b" " * CHUNK
+
+    response = client.post("/predict", content=ten_mebibytes(), headers={"content-type": "application/json"})
+    assert response.status_code == 413
+    # The chunk that passed the cap, then chunks until more than linger_bytes were discarded.
+    assert pulled == LIMIT // CHUNK + 1 + 2 * LIMIT // CHUNK + 1
 
 
 def test_a_chunked_body_under_the_limit_is_read(client, good_row):

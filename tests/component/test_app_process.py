@@ -1,5 +1,6 @@
 """`python -m service` as a process: serving imports, fail-closed start, bad settings, real HTTP, SIGTERM."""
 
+import http.client
 import json
 import os
 import select
@@ -161,6 +162,35 @@ def test_a_chunked_body_over_the_limit_is_cut_off_with_413(server):
     assert answer.startswith(b"HTTP/1.1 413 ")
     assert b"connection: close" in answer.lower()
     assert answer.endswith(b'"type":"body_too_large"}]}')
+
+
+def chunks_of(size, total):
+    """Yield `total` bytes of spaces, `size` at a time."""
+    for _ in range(total // size):
+        yield b" " * size
+
+
+@pytest.mark.parametrize("framing", ["3 MB with Content-Length", "7 MB chunked"])
+def test_a_client_that_writes_its_whole_body_first_receives_the_413(server, framing):
+    # http.client, like many clients, sends the whole body before it reads a byte of the answer.
+    port, _ = server
+    answers = []
+    for _ in range(20):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        try:
+            if framing.endswith("chunked"):
+                connection.request("POST", "/predict", body=chunks_of(65536, 7 * 1_048_576), encode_chunked=True,
+                                   headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"})
+            else:
+                connection.request("POST", "/predict", body=b" " * 3_000_000,
+                                   headers={"Content-Type": "application/json"})
+            response = connection.getresponse()
+            answers.append((response.status, json.loads(response.read())["detail"][0]["type"]))
+        except (ConnectionError, http.client.HTTPException) as exc:
+            answers.append((0, type(exc).__name__))
+        finally:
+            connection.close()
+    assert answers == [(413, "body_too_large")] * 20
 
 
 def test_sigterm_finishes_the_request_in_flight_then_exits_0(server, good_row):
