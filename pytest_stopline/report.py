@@ -41,7 +41,7 @@ def build_report(
     error: str | None = None,
     seconds: float = 0.0,
 ) -> dict[str, Any]:
-    """Give the report of a run as the architecture's contract shapes it."""
+    """Give the report of a run in the shape docs/pipeline.md gives for reports/pipeline.json."""
     stages = []
     for result in results:
         entry: dict[str, Any] = {

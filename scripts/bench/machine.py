@@ -21,16 +21,21 @@ def loadavg() -> str:
 
 
 def describe() -> dict[str, Any]:
-    """Give the machine, the load on it now, and the versions that decide the figures."""
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    versions = {name: _version(name) for name in ("fastapi", "starlette", "uvicorn", "uvloop", "httptools",
-                                                  "onnxruntime", "numpy", "orjson", "pydantic", "scikit-learn")}
+    """Give the machine, the load on it now, and the versions that decide the figures, MLServer's too."""
     mlserver_python = ROOT / ".bench/mlserver-venv/bin/python"
     peer = subprocess.run([str(mlserver_python), "-c", "from importlib import metadata as m; import json; "
                            "print(json.dumps({n: m.version(n) for n in ('mlserver', 'mlserver-sklearn', "
                            "'scikit-learn', 'fastapi', 'uvicorn', 'uvloop', 'httptools', 'numpy')}))"],
                           capture_output=True, text=True, check=True)
+    return {**host(), "mlserver_versions": json.loads(peer.stdout)}
+
+
+def host() -> dict[str, Any]:
+    """Give the machine, the load on it now, and the versions of this venv that decide the figures."""
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    versions = {name: _version(name) for name in ("fastapi", "starlette", "uvicorn", "uvloop", "httptools",
+                                                  "onnxruntime", "numpy", "orjson", "pydantic", "scikit-learn")}
     return {
         "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "cpu_model": cpu,
@@ -41,7 +46,6 @@ def describe() -> dict[str, Any]:
         "git_sha": _git_sha(),
         "openblas_env": {k: v for k, v in os.environ.items() if k.startswith("OPENBLAS_")},
         "stopline_versions": versions,
-        "mlserver_versions": json.loads(peer.stdout),
     }
 
 

@@ -6,7 +6,7 @@ scenario with wrk on CPU 1: a warm-up, then a counted run of fixed length, all a
 same concurrency. Figures are medians over the rounds. Before any counting, both servers
 must give scikit-learn's own probabilities for the same 1,000 rows.
 
-Exit status: 0 when every target of issue 5 is met, 1 when one is missed, 2 when a run
+Exit status: 0 when every target (docs/bench.md, Targets) is met, 1 when one is missed, 2 when a run
 is invalid (any answer outside 2xx, socket error or timeout) or the servers disagree.
 """
 

@@ -116,6 +116,13 @@ def cpu_seconds(pid: int) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def cpu_busy_s(cpu: int) -> float:
+    """Give the time `cpu` has spent busy (user, nice, system, irq, softirq, steal) since boot."""
+    line = next(x for x in Path("/proc/stat").read_text().splitlines() if x.startswith(f"cpu{cpu} "))
+    user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, line.split()[1:9])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 class PeakRss:
     """Samples a process tree's RSS every 200 ms while in a `with` block; `peak_mb` is the largest seen."""
 
