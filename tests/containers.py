@@ -94,7 +94,7 @@ def built_image(docker: Docker, base_image: str, gated_bundle: dict) -> dict:
     sh(ROOT / "scripts" / "wheelhouse.sh", timeout=600)
     tag = local_tag()
     docker("image", "rm", "--force", tag, check=False)
-    started = time.perf_counter()
+    started, started_at = time.perf_counter(), time.time()
     docker(
         "build", "--progress", "plain", "--tag", tag,
         "--build-arg", f"BASE={base_image}",
@@ -105,7 +105,7 @@ def built_image(docker: Docker, base_image: str, gated_bundle: dict) -> dict:
         ".",
         env={**os.environ, "DOCKER_BUILDKIT": "1"},
     )
-    return {"tag": tag, "seconds": round(time.perf_counter() - started, 1)}
+    return {"tag": tag, "seconds": round(time.perf_counter() - started, 1), "started_at": started_at}
 
 
 @pytest.fixture(scope="session")

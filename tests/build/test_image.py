@@ -1,6 +1,7 @@
 """The image: built from the gated bundle, and within policy."""
 
 import hashlib
+from datetime import datetime
 
 import pytest
 
@@ -21,9 +22,12 @@ def run_in(docker, tag, *command, check=True):
     return docker("run", "--rm", "--network", "none", "--entrypoint", command[0], tag, *command[1:], check=check)
 
 
-def test_the_image_builds_from_the_gated_bundle(built_image, record_property):
+def test_the_build_made_a_new_image_under_the_tag(docker, built_image, record_property):
     record_property("image_build_seconds", built_image["seconds"])
-    assert built_image["tag"].startswith("stopline:")
+    image = docker.inspect(built_image["tag"])  # the fixture removed the tag before building
+    assert built_image["tag"] in image["RepoTags"]
+    created = datetime.fromisoformat(image["Created"][:26].rstrip("Z") + "+00:00")
+    assert created.timestamp() >= built_image["started_at"] - 1  # made by this build, not an older one
 
 
 def test_the_image_ships_exactly_the_gated_bundle(docker, built_image, gated_bundle):

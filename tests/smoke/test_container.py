@@ -1,6 +1,7 @@
 """The running container over real HTTP: ready, faithful to the offline model, strict at the edge."""
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from service.schema import CategoryFeature, NumberFeature
 from tests.golden import Golden, golden_set, prediction_mismatch
@@ -76,8 +77,23 @@ def test_an_oversized_body_is_413(client):
     assert response.status_code == 413
 
 
+def sample_total(text: str, name: str, **labels: str) -> float:
+    """Give the sum of the samples of `name` whose labels include `labels`, in Prometheus text."""
+    total = 0.0
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and labels.items() <= sample.labels.items():
+                total += sample.value
+    return total
+
+
 def test_metrics_count_what_was_served(client, golden):
-    client.post("/predict", json={"instances": golden.records[:3]})
-    text = client.get("/metrics").text
-    assert "# TYPE" in text
-    assert f'version="{golden.bundle.card.version}"' in text
+    before = client.get("/metrics").text
+    response = client.post("/predict", json={"instances": golden.records[:3]})
+    assert response.status_code == 200
+    after = client.get("/metrics").text
+    assert sample_total(after, "stopline_predictions_total") - sample_total(before, "stopline_predictions_total") == 3
+    served = {"route": "/predict", "method": "POST", "status": "200"}
+    assert (sample_total(after, "stopline_http_requests_total", **served)
+            - sample_total(before, "stopline_http_requests_total", **served)) == 1
+    assert sample_total(after, "stopline_model_info", version=golden.bundle.card.version) == 1
