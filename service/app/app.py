@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from service.app import health, metrics, routes_predict, routes_v2, served_model
+from service.app.docs_ui import add_docs
 from service.app.errors import install_error_handlers
 from service.app.hot import HotRoutes
 from service.app.limits import BodyLimit, InFlightLimit
@@ -88,6 +89,8 @@ def create_app(settings: ServiceSettings) -> ServiceApp:
         version="1",
         description="Predictions from a verified model bundle. Every refusal is JSON naming the field.",
         lifespan=lifespan,
+        docs_url=None,  # served by service.app.docs_ui, from the image
+        redoc_url=None,
         # The service has its own metrics and logs; FastAPI's OpenTelemetry would look up the
         # global providers (and read the environment) on every request to find nothing to do.
         telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
@@ -103,6 +106,7 @@ def create_app(settings: ServiceSettings) -> ServiceApp:
         *health.router.routes, *metrics.router.routes, *routes_predict.router.routes, *routes_v2.router.routes,
     ]
     install_error_handlers(app)
+    add_docs(app)
     documented = [*routes_predict.docs.routes, *routes_v2.docs.routes]
     app.openapi = openapi_builder(app, documented)  # type: ignore[method-assign]
     return app
