@@ -24,16 +24,22 @@ def test_a_declared_length_over_the_limit_is_413_before_reading(client, good_row
     assert response.json() == too_large(f"the body declares {LIMIT + 1} bytes; the limit is {LIMIT} bytes")
 
 
-def test_a_chunked_body_over_the_limit_is_413_as_soon_as_it_passes(client):
+def post_chunked(client, chunks):
+    """Post `chunks` chunks of spaces with no Content-Length; give the answer and how many chunks were pulled."""
     pulled = 0
 
-    async def ten_mebibytes():
+    async def body():
         nonlocal pulled
-        for _ in range(160):
+        for _ in range(chunks):
             pulled += 1
             yield b" " * CHUNK
 
-    response = client.post("/predict", content=ten_mebibytes(), headers={"content-type": "application/json"})
+    response = client.post("/predict", content=body(), headers={"content-type": "application/json"})
+    return response, pulled
+
+
+def test_a_chunked_body_over_the_limit_is_413_as_soon_as_it_passes(client):
+    response, pulled = post_chunked(client, chunks=160)
     assert response.status_code == 413
     assert response.json() == too_large(f"the body passed {LIMIT} bytes before it ended; the limit is {LIMIT} bytes")
     assert pulled == 160  # the rest was read and discarded (within linger_bytes), so the client reads the 413
@@ -41,15 +47,7 @@ def test_a_chunked_body_over_the_limit_is_413_as_soon_as_it_passes(client):
 
 def test_a_refused_body_is_discarded_only_up_to_linger_bytes(make_client):
     client = make_client(linger_bytes=2 * LIMIT)
-    pulled = 0
-
-    async def ten_mebibytes():
-        nonlocal pulled
-        for _ in range(160):
-            pulled += 1
-            yield b" " * CHUNK
-
-    response = client.post("/predict", content=ten_mebibytes(), headers={"content-type": "application/json"})
+    response, pulled = post_chunked(client, chunks=160)
     assert response.status_code == 413
     # The chunk that passed the cap, then chunks until more than linger_bytes were discarded.
     assert pulled == LIMIT // CHUNK + 1 + 2 * LIMIT // CHUNK + 1
