@@ -41,7 +41,12 @@ print(json.dumps({"status": status, "modules": sorted(sys.modules)}))
 """
 
 
-def python(*args, env=None, timeout=10):
+# A start takes about a second, but the fault suite runs this stage beside a live stack and its probe on
+# two CPUs, where one took more than 5 s: the bound is for a start that hangs, not for a slow one.
+START_S = 60
+
+
+def python(*args, env=None, timeout=START_S):
     return subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, **(env or {})})
 
@@ -83,9 +88,7 @@ def damaged(bundle_dir, tmp_path, how):
 @pytest.mark.parametrize("how", ["missing directory", "missing model", "changed byte", "unreadable manifest"])
 def test_a_bad_bundle_stops_the_start_naming_the_file(bundle_dir, tmp_path, how):
     bundle, named = damaged(bundle_dir, tmp_path, how)
-    started = time.monotonic()
-    done = python("-m", "service", "--bundle", str(bundle), "--port", str(free_port()), timeout=5)
-    assert time.monotonic() - started < 5
+    done = python("-m", "service", "--bundle", str(bundle), "--port", str(free_port()))  # a hang times out
     assert done.returncode == 1
     assert f"\nstopline service refused to start: {named}: " in done.stderr, done.stderr
     assert "Application startup complete" not in done.stderr and "Uvicorn running" not in done.stderr
@@ -113,7 +116,7 @@ def server(bundle_dir):
     process = subprocess.Popen([sys.executable, "-m", "service", "--bundle", str(bundle_dir), "--port", str(port)],
                                cwd=ROOT, stderr=subprocess.PIPE, text=True,
                                env={**os.environ, "STOPLINE_SERVICE_SHUTDOWN_GRACE_S": "5"})
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + START_S
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/health/ready", timeout=0.5).status_code == 200:
@@ -122,7 +125,7 @@ def server(bundle_dir):
             time.sleep(0.05)  # polling a start-up: nothing to wait on but the port
     else:
         process.kill()
-        pytest.fail(f"not ready within 5 s: {process.communicate()[1]}")
+        pytest.fail(f"not ready within {START_S} s: {process.communicate()[1]}")
     with process:  # closes its pipe on the way out
         yield port, process
         if process.poll() is None:
