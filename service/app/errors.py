@@ -1,96 +1,157 @@
-"""The one place errors become HTTP answers: every refusal is JSON naming the field and the problem.
+"""What a request got wrong, and the one place where any error becomes an HTTP answer.
 
-Every error body is `{"detail": [{"loc", "field", "msg", "type"}, ...]}`; under
-/v2 it also carries `"error"`, the one-line summary the Open Inference
-Protocol specifies. No client input reaches the 500 handler by design; if
-something does, the answer is still JSON and the cause is logged.
+Every refusal is `{"detail": [{"loc", "field", "msg", "type"}, ...]}`; under /v2
+it also carries `"error"`, the one-line summary the Open Inference Protocol
+specifies. The service's edge (service.app.edge) sends every exception a request
+raises through `answer`: a client error gets its JSON refusal, the router's 404
+and 405 theirs, anything else a logged JSON 500. No client input may get a 500.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
+import orjson
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
-from starlette.responses import Response
-
-from service.app.problems import ClientError, InvalidRecords, Problem
-from service.app.responses import OrjsonResponse
+from starlette.responses import JSONResponse, Response
+from starlette.types import Scope
 
 log = logging.getLogger("stopline.service")
+Loc = tuple[str | int, ...]
+# Where a location starts: the part of the request it points into.
+ROOTS = ("body", "path", "query", "header")
 MAX_PROBLEMS_SHOWN = 100
-HTTP_TYPES = {404: "not_found", 405: "method_not_allowed"}
+CLIENT_GONE = 499  # nginx's "client closed request": never sent, only logged and counted
 # Statuses that mean "the request was malformed", counted as validation failures.
 VALIDATION_STATUSES = frozenset({400, 413, 415, 422})
-CLIENT_GONE = 499  # nginx's "client closed request": never sent, only logged and counted
 
 
-def error_body(exc: ClientError, path: str) -> dict[str, object]:
-    """Give the JSON body answering `exc` for a request to `path`."""
-    problems = [p.as_json() for p in exc.problems[:MAX_PROBLEMS_SHOWN]]
-    hidden = len(exc.problems) - MAX_PROBLEMS_SHOWN
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a request: where (`("body", "instances", 0, "sex")`; empty for the
+    request as a whole), what, and its kind."""
+
+    loc: Loc
+    msg: str
+    type: str
+    # The label counted in the validation-failure metric; the metrics bound it to declared names.
+    metric_field: str = "body"
+
+    @property
+    def field(self) -> str:
+        """Give the location as a readable path: `instances[0].bill_length_mm`, `body`, or ``."""
+        parts = self.loc[1:] if len(self.loc) > 1 and self.loc[0] in ROOTS else self.loc
+        text = ""
+        for part in parts:
+            text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+        return text
+
+    def as_json(self) -> dict[str, object]:
+        """Give the problem as the error body shows it."""
+        return {"loc": list(self.loc), "field": self.field, "msg": self.msg, "type": self.type}
+
+
+class ClientError(Exception):
+    """A request the service refuses; the class's `status` is its HTTP answer, `problems` say why."""
+
+    status = 400
+
+    def __init__(self, problems: Sequence[Problem], headers: dict[str, str] | None = None) -> None:
+        self.problems = tuple(problems)
+        self.headers = headers or {}
+        super().__init__("; ".join(f"{p.field}: {p.msg}" for p in self.problems))
+
+    @classmethod
+    def single(cls, msg: str, type_: str, loc: Loc = (), headers: dict[str, str] | None = None) -> ClientError:
+        """Give an error of this class with one problem."""
+        return cls([Problem(loc, msg, type_)], headers)
+
+
+class BadBody(ClientError):
+    """The body is not JSON the service can read: empty, not UTF-8, malformed or nested too deep."""
+
+    status = 400
+
+
+class NotFound(ClientError):
+    """No such route, or the URL names a model or version this service does not serve."""
+
+    status = 404
+
+
+class MethodNotAllowed(ClientError):
+    """The route exists, but not for this method."""
+
+    status = 405
+
+
+class BodyTooLarge(ClientError):
+    """The body is over the configured limit."""
+
+    status = 413
+
+
+class UnsupportedMediaType(ClientError):
+    """The body is declared as something other than JSON."""
+
+    status = 415
+
+
+class InvalidRecords(ClientError):
+    """The JSON is readable but breaks the request's schema."""
+
+    status = 422
+
+
+class Unavailable(ClientError):
+    """The service cannot answer now: not ready, or overloaded."""
+
+    status = 503
+
+
+class OrjsonResponse(JSONResponse):
+    """A JSON response rendered by orjson: numpy arrays written directly, a float32 as the
+    shortest text that reads back as the same float32 (FastAPI's ORJSONResponse is deprecated)."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content, option=orjson.OPT_SERIALIZE_NUMPY)
+
+
+def error_response(status: int, problems: Sequence[Problem], path: str,
+                   headers: dict[str, str] | None = None) -> Response:
+    """Give the JSON answer listing `problems` (the first 100, then a count) for a request to `path`."""
+    shown = [p.as_json() for p in problems[:MAX_PROBLEMS_SHOWN]]
+    hidden = len(problems) - MAX_PROBLEMS_SHOWN
     if hidden > 0:
-        problems.append({"loc": [], "field": "", "msg": f"{hidden} more problem(s) not shown", "type": "truncated"})
-    body: dict[str, object] = {"detail": problems}
+        shown.append({"loc": [], "field": "", "msg": f"{hidden} more problem(s) not shown", "type": "truncated"})
+    body: dict[str, object] = {"detail": shown}
     if path.startswith("/v2"):
-        body["error"] = str(exc)
-    return body
+        body["error"] = "; ".join(f"{p.field}: {p.msg}" for p in problems)
+    return OrjsonResponse(body, status_code=status, headers=headers)
 
 
-def error_response(exc: ClientError, path: str) -> Response:
-    """Give the HTTP answer to `exc` for a request to `path`."""
-    return OrjsonResponse(error_body(exc, path), status_code=exc.status, headers=exc.headers)
+def as_client_error(exc: BaseException) -> ClientError | None:
+    """Give the client error `exc` stands for (the router's 404 and 405 included), or None."""
+    if isinstance(exc, ClientError):
+        return exc
+    if isinstance(exc, HTTPException) and exc.status_code == 404:
+        return NotFound.single(str(exc.detail), "not_found")
+    if isinstance(exc, HTTPException) and exc.status_code == 405:
+        return MethodNotAllowed.single(str(exc.detail), "method_not_allowed", headers=dict(exc.headers or {}))
+    return None
 
 
-def client_error_response(request: Request, exc: ClientError) -> Response:
-    """Give the answer to a client error raised while handling `request`, counting a malformed request."""
-    metrics = getattr(request.app.state, "metrics", None)
-    if metrics is not None and exc.status in VALIDATION_STATUSES:
-        metrics.count_validation_failures(p.metric_field for p in exc.problems)
-    return error_response(exc, request.scope["path"])
-
-
-async def _client_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, ClientError)
-    return client_error_response(request, exc)
-
-
-async def _request_validation(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, RequestValidationError)
-    # The routes read their bodies themselves; FastAPI validates only path and query parameters.
-    problems = [Problem(tuple(e["loc"]), str(e["msg"]), str(e["type"])) for e in exc.errors()]
-    return await _client_error(request, InvalidRecords(problems))
-
-
-async def _http_exception(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
-    problem = Problem((), str(exc.detail), HTTP_TYPES.get(exc.status_code, "http_error"))
-    error = ClientError([problem], headers=dict(exc.headers or {}), status=exc.status_code)
-    return error_response(error, request.url.path)
-
-
-async def _client_gone(request: Request, exc: Exception) -> Response:
-    # Nobody is left to read an answer; the status is for the access log and metrics.
-    return Response(status_code=CLIENT_GONE)
-
-
-def unexpected_error_response(request: Request, exc: BaseException) -> Response:
-    """Log an error no handler expected, with its traceback; give the JSON 500 that answers it."""
-    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+def answer(exc: BaseException, scope: Scope) -> Response:
+    """Give the HTTP answer to an exception raised while handling the request in `scope`."""
+    error = as_client_error(exc)
+    if error is not None:
+        return error_response(error.status, error.problems, scope["path"], error.headers)
+    if isinstance(exc, ClientDisconnect):
+        return Response(status_code=CLIENT_GONE)  # nobody reads it; the access log and metrics do
+    log.error("unhandled error on %s %s", scope["method"], scope["path"], exc_info=exc)
     problem = Problem((), "internal error; the service logged the cause", "internal")
-    return error_response(ClientError([problem], status=500), request.url.path)
-
-
-async def _unexpected(request: Request, exc: Exception) -> Response:
-    return unexpected_error_response(request, exc)
-
-
-def install_error_handlers(app: FastAPI) -> None:
-    """Map every error the app can raise to its JSON answer."""
-    app.add_exception_handler(ClientError, _client_error)
-    app.add_exception_handler(RequestValidationError, _request_validation)
-    app.add_exception_handler(HTTPException, _http_exception)
-    app.add_exception_handler(ClientDisconnect, _client_gone)
-    app.add_exception_handler(Exception, _unexpected)
+    return error_response(500, [problem], scope["path"])

@@ -7,10 +7,8 @@ hosts keep their own logging.
 from __future__ import annotations
 
 import logging
-import math
 import sys
-from datetime import datetime, timezone
-from functools import lru_cache
+import time
 from typing import Any
 
 import orjson
@@ -21,11 +19,19 @@ SERVICE_LOGGERS = ("stopline", "uvicorn", "uvicorn.error")
 
 
 class JsonFormatter(logging.Formatter):
-    """Formats a record as one JSON object: time, level, logger, message, and its `fields` extra."""
+    """Formats a record as one JSON object: time, level, logger, message, and its `fields` extra.
+
+    The time is logging's own formatTime in UTC, ISO 8601 to the millisecond
+    (`2026-12-02T19:45:01.123+00:00`).
+    """
+
+    converter = staticmethod(time.gmtime)
+    default_time_format = "%Y-%m-%dT%H:%M:%S"
+    default_msec_format = "%s.%03d+00:00"
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "ts": timestamp(record.created),
+            "ts": self.formatTime(record),
             "level": record.levelname.lower(),
             "logger": record.name,
             "msg": record.getMessage(),
@@ -36,21 +42,6 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
         return orjson.dumps(entry, default=str).decode()
-
-
-def timestamp(created: float) -> str:
-    """Give `created` (seconds since the epoch) as ISO 8601 UTC to the millisecond, as datetime writes it."""
-    seconds = math.floor(created)
-    micros = round((created - seconds) * 1e6)  # datetime.fromtimestamp's rounding, then its truncation to ms
-    if micros >= 1_000_000:
-        seconds, micros = seconds + 1, micros - 1_000_000
-    return f"{_second(seconds)}.{micros // 1000:03d}+00:00"
-
-
-@lru_cache(maxsize=4)
-def _second(seconds: int) -> str:
-    # One datetime per second of log lines, not one per line.
-    return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def configure_logging(level: str) -> None:

@@ -2,6 +2,7 @@
 
 import json
 import logging
+import re
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -91,7 +92,7 @@ def test_a_missing_or_insane_request_id_is_replaced(client, given, caplog):
     with caplog.at_level(logging.INFO, logger="stopline.access"):
         response = client.get("/health/live", headers=headers)
     request_id = response.headers["x-request-id"]
-    assert len(request_id) == 32 and int(request_id, 16) >= 0
+    assert re.fullmatch(r"[0-9a-f]{32}", request_id) and request_id != given
     assert [r.fields["request_id"] for r in caplog.records if r.name == "stopline.access"] == [request_id]
 
 

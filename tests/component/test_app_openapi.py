@@ -14,7 +14,7 @@ def document(client):
 
 def test_the_instance_schema_is_the_bundles_input_schema(document):
     # The names as written are the JSON keys: the properties, their titles and the required list.
-    instance = document["components"]["schemas"]["Instance"]
+    instance = document["components"]["schemas"]["Record"]
     assert instance["additionalProperties"] is False
     assert instance["required"] == ["Flow Rate (l/min)", "Pump Model", "Inlet-Pressure", "Vibration RMS", "Site"]
     properties = instance["properties"]

@@ -103,6 +103,6 @@ def test_v2_answers_what_predict_answers(client, rows):
 
 
 def test_the_served_schema_is_the_one_these_properties_draw_from(client):
-    assert client.app.state.model.schema == SCHEMA
+    assert client.app.state.model.card.input_schema == SCHEMA
     assert (CONFIG.name, CONFIG.classes, NAMES) == ("pumps", ("ok", "needs service", "replace now"), (
         "Flow Rate (l/min)", "Pump Model", "Inlet-Pressure", "Vibration RMS", "Site"))

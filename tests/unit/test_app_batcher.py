@@ -5,7 +5,7 @@ import asyncio
 import numpy as np
 import pytest
 
-from service.app.batcher import MicroBatcher
+from service.app.model import MicroBatcher
 from service.predictor import Predictions
 
 pytestmark = pytest.mark.unit

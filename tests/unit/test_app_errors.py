@@ -1,15 +1,23 @@
 """Problems and their HTTP answers: one mapping, every body naming the field and the problem."""
 
-import pytest
-from pydantic import BaseModel, ConfigDict, ValidationError
+import logging
 
-from service.app.errors import MAX_PROBLEMS_SHOWN, error_body, error_response
-from service.app.problems import (
-    BadBody, BodyTooLarge, ClientError, InvalidRecords, ModelNotFound, Problem, Unavailable, UnsupportedMediaType,
-    from_validation_error, one,
+import orjson
+import pytest
+from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
+
+from service.app.errors import (
+    CLIENT_GONE, MAX_PROBLEMS_SHOWN, BadBody, BodyTooLarge, InvalidRecords, MethodNotAllowed, NotFound, Problem,
+    Unavailable, UnsupportedMediaType, answer, error_response,
 )
 
 pytestmark = pytest.mark.unit
+SCOPE = {"method": "POST", "path": "/predict"}
+
+
+def body_of(response):
+    return orjson.loads(response.body)
 
 
 @pytest.mark.parametrize("loc, field", [
@@ -27,62 +35,55 @@ def test_a_location_reads_as_a_field_path(loc, field):
 
 
 @pytest.mark.parametrize("cls, status", [
-    (BadBody, 400), (InvalidRecords, 422), (BodyTooLarge, 413), (UnsupportedMediaType, 415),
-    (ModelNotFound, 404), (Unavailable, 503),
+    (BadBody, 400), (NotFound, 404), (MethodNotAllowed, 405), (BodyTooLarge, 413), (UnsupportedMediaType, 415),
+    (InvalidRecords, 422), (Unavailable, 503),
 ])
-def test_each_kind_of_refusal_has_its_status(cls, status):
-    assert one(cls, "m", "t").status == status
-    assert error_response(one(cls, "m", "t"), "/predict").status_code == status
+def test_each_kind_of_refusal_is_answered_with_its_status(cls, status):
+    assert answer(cls.single("m", "t"), SCOPE).status_code == status
 
 
 def test_the_error_body_lists_each_problem():
-    error = InvalidRecords([Problem(("body", "instances", 0, "Site"), "Input should be 'North Yard' or 'south-yard'",
-                                    "literal_error", "Site")])
-    assert error_body(error, "/predict") == {"detail": [{
+    problem = Problem(("body", "instances", 0, "Site"), "Input should be 'North Yard' or 'south-yard'",
+                      "literal_error", "Site")
+    assert body_of(error_response(422, [problem], "/predict")) == {"detail": [{
         "loc": ["body", "instances", 0, "Site"], "field": "instances[0].Site",
         "msg": "Input should be 'North Yard' or 'south-yard'", "type": "literal_error"}]}
 
 
 def test_under_v2_the_body_also_carries_the_protocols_error_line():
-    error = InvalidRecords([Problem(("body", "inputs"), "input 'Inlet-Pressure' is missing", "missing"),
-                            Problem(("body", "outputs", 0, "name"), "'x' is not an output", "unknown_output")])
-    body = error_body(error, "/v2/models/pumps/infer")
+    problems = [Problem(("body", "inputs"), "input 'Inlet-Pressure' is missing", "missing"),
+                Problem(("body", "outputs", 0, "name"), "'x' is not an output", "literal_error")]
+    body = body_of(error_response(422, problems, "/v2/models/pumps/infer"))
     assert body["error"] == "inputs: input 'Inlet-Pressure' is missing; outputs[0].name: 'x' is not an output"
     assert len(body["detail"]) == 2
 
 
 def test_a_flood_of_problems_is_cut_to_a_readable_list():
-    error = InvalidRecords([Problem(("body", "instances", i), "m", "t") for i in range(MAX_PROBLEMS_SHOWN + 5)])
-    detail = error_body(error, "/predict")["detail"]
+    problems = [Problem(("body", "instances", i), "m", "t") for i in range(MAX_PROBLEMS_SHOWN + 5)]
+    detail = body_of(error_response(422, problems, "/predict"))["detail"]
     assert len(detail) == MAX_PROBLEMS_SHOWN + 1
     assert detail[-1] == {"loc": [], "field": "", "msg": "5 more problem(s) not shown", "type": "truncated"}
 
 
 def test_headers_ride_along_with_the_answer():
-    error = Unavailable([Problem((), "busy", "overloaded")], headers={"retry-after": "1"})
-    assert error_response(error, "/predict").headers["retry-after"] == "1"
-    assert ClientError([Problem((), "x", "y")], status=405).status == 405
+    error = Unavailable.single("busy", "overloaded", headers={"retry-after": "1"})
+    assert answer(error, SCOPE).headers["retry-after"] == "1"
 
 
-class Row(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-    sex: str
-    mass: float
+def test_the_routers_404_and_405_are_json_refusals():
+    assert body_of(answer(HTTPException(404), SCOPE))["detail"][0]["type"] == "not_found"
+    refused = answer(HTTPException(405, headers={"Allow": "POST"}), SCOPE)
+    assert (refused.status_code, refused.headers["allow"]) == (405, "POST")
 
 
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-    instances: list[Row]
+def test_a_client_that_left_is_counted_as_499():
+    assert answer(ClientDisconnect(), SCOPE).status_code == CLIENT_GONE
 
 
-def test_pydantic_errors_become_problems_labelled_by_declared_names():
-    with pytest.raises(ValidationError) as caught:
-        Body.model_validate({"instances": [{"sex": 1, "mass": 2.0, "invented": 3}], "extra": 1})
-    error = from_validation_error(caught.value, ["sex", "mass"])
-    assert isinstance(error, InvalidRecords)
-    assert [(p.loc, p.type, p.metric_field) for p in error.problems] == [
-        (("body", "instances", 0, "sex"), "string_type", "sex"),
-        (("body", "instances", 0, "invented"), "extra_forbidden", "instances"),
-        (("body", "extra"), "extra_forbidden", "body"),
-    ]
-    assert error.problems[0].msg == "Input should be a valid string"
+def test_anything_else_is_a_json_500_logged_once(caplog):
+    with caplog.at_level(logging.ERROR, logger="stopline.service"):
+        response = answer(RuntimeError("boom"), SCOPE)
+    assert response.status_code == 500
+    assert body_of(response)["detail"][0]["type"] == "internal"
+    [record] = caplog.records
+    assert record.getMessage() == "unhandled error on POST /predict" and str(record.exc_info[1]) == "boom"

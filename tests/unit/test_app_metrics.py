@@ -1,63 +1,68 @@
-"""The hot metrics, kept as plain numbers, expose what prometheus_client's own classes would."""
+"""The service's metrics: prometheus_client's own families, labels bounded to what the model declares."""
 
 import numpy as np
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from service.app.metrics import BATCH_BUCKETS, LATENCY_BUCKETS, AppMetrics
+from service.app.metrics import AppMetrics
 from service.predictor import Predictions
 
 pytestmark = pytest.mark.unit
-ROUTES = st.sampled_from(["/predict", "/health/live", "(unmatched)"])
-STATUSES = st.sampled_from([200, 404, 422])
-# Exactly on a bound, just either side of one, and anything in between.
-LATENCIES = st.one_of(st.sampled_from(LATENCY_BUCKETS), st.floats(0, 5, allow_nan=False),
-                      st.sampled_from(LATENCY_BUCKETS).map(lambda b: b * (1 + 1e-12)))
-REQUESTS = st.lists(st.tuples(ROUTES, st.sampled_from(["GET", "POST"]), STATUSES, LATENCIES), max_size=40)
-BATCHES = st.lists(st.lists(st.integers(0, 2), min_size=1, max_size=1200), max_size=6)
 CLASSES = ("ok", "needs service", "replace now")
 
 
-def samples(registry):
+def samples(metrics):
     return {(s.name, tuple(sorted(s.labels.items()))): s.value
-            for family in text_string_to_metric_families(generate_latest(registry).decode())
+            for family in text_string_to_metric_families(metrics.render().decode())
             for s in family.samples if not s.name.endswith("_created")}
 
 
-def reference(requests, batches):
-    """The same observations through prometheus_client's Counter and Histogram."""
-    registry = CollectorRegistry()
-    counter = Counter("stopline_http_requests", "", ["route", "method", "status"], registry=registry)
-    latency = Histogram("stopline_http_request_duration_seconds", "", ["route"], buckets=LATENCY_BUCKETS,
-                        registry=registry)
-    predictions = Counter("stopline_predictions", "", ["label"], registry=registry)
-    rows = Histogram("stopline_batch_rows", "", buckets=BATCH_BUCKETS, registry=registry)
-    for label in CLASSES:
-        predictions.labels(label)
-    for route, method, status, seconds in requests:
-        counter.labels(route, method, str(status)).inc()
-        latency.labels(route).observe(seconds)
-    for batch in batches:
-        rows.observe(len(batch))
-        for index in batch:
-            predictions.labels(CLASSES[index]).inc()
-    return registry
-
-
-@given(REQUESTS, BATCHES)
-def test_the_hot_metrics_expose_what_the_client_classes_would(requests, batches):
+def served(fields=("Site",)):
     metrics = AppMetrics()
-    metrics.set_model("pumps", "v1", "sha", CLASSES, [])
-    for route, method, status, seconds in requests:
-        metrics.observe_request(route, method, status, seconds)
-    for batch in batches:
-        indices = np.array(batch, dtype=np.int64)
-        metrics.observe_predictions(Predictions(indices, np.zeros((len(batch), len(CLASSES)), dtype=np.float32)))
-    ours = {key: value for key, value in samples(metrics.registry).items() if not key[0].startswith("stopline_model")}
-    theirs = samples(reference(requests, batches))
-    assert ours.keys() == theirs.keys()
-    for key, value in theirs.items():
-        assert ours[key] == pytest.approx(value, rel=1e-9, abs=1e-12), key
+    metrics.set_model("pumps", "v1", "sha", CLASSES, fields)
+    return metrics
+
+
+def test_every_class_shows_from_zero():
+    counted = samples(served())
+    assert [counted[("stopline_predictions_total", (("label", c),))] for c in CLASSES] == [0, 0, 0]
+    assert counted[("stopline_model_info", (("bundle_sha256", "sha"), ("name", "pumps"), ("version", "v1")))] == 1
+
+
+def test_requests_are_counted_by_route_method_and_status_with_their_latency():
+    metrics = served()
+    for seconds in (0.0004, 0.003, 0.003):
+        metrics.observe_request("/predict", "POST", 200, seconds)
+    metrics.observe_request("/predict", "POST", 422, 0.001)
+    counted = samples(metrics)
+    assert counted[("stopline_http_requests_total", (("method", "POST"), ("route", "/predict"),
+                                                     ("status", "200")))] == 3
+    assert counted[("stopline_http_requests_total", (("method", "POST"), ("route", "/predict"),
+                                                     ("status", "422")))] == 1
+    assert counted[("stopline_http_request_duration_seconds_bucket", (("le", "0.001"), ("route", "/predict")))] == 2
+    assert counted[("stopline_http_request_duration_seconds_count", (("route", "/predict"),))] == 4
+
+
+def test_predictions_are_counted_by_label_and_batches_by_rows():
+    metrics = served()
+    metrics.observe_predictions(Predictions(np.array([0, 2, 2]), np.zeros((3, 3), dtype=np.float32)))
+    metrics.observe_predictions(Predictions(np.array([1]), np.zeros((1, 3), dtype=np.float32)))
+    counted = samples(metrics)
+    assert [counted[("stopline_predictions_total", (("label", c),))] for c in CLASSES] == [1, 1, 2]
+    assert counted[("stopline_batch_rows_bucket", (("le", "1.0"),))] == 1
+    assert counted[("stopline_batch_rows_sum", ())] == 4
+
+
+def test_a_regressors_rows_count_under_one_label():
+    metrics = AppMetrics()
+    metrics.set_model("hours", "v1", "sha", (), [])
+    metrics.observe_predictions(Predictions(None, np.zeros(5, dtype=np.float32)))
+    assert samples(metrics)[("stopline_predictions_total", (("label", "(value)"),))] == 5
+
+
+def test_a_field_a_client_invents_counts_as_body():
+    metrics = served()
+    metrics.count_validation_failures(["Site", "Site", "made up"])
+    counted = samples(metrics)
+    assert counted[("stopline_validation_failures_total", (("field", "Site"),))] == 1
+    assert counted[("stopline_validation_failures_total", (("field", "body"),))] == 1

@@ -6,8 +6,8 @@ import struct
 import numpy as np
 import pytest
 
-from service.app.problems import BadBody, InvalidRecords
-from service.app.v2_binary import decode_binary_request
+from service.app.errors import BadBody, InvalidRecords
+from service.app.v2 import decode_binary_request
 
 pytestmark = pytest.mark.unit
 
