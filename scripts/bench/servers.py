@@ -8,6 +8,7 @@ ever stopped, by their PID.
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -48,11 +49,28 @@ class Running:
         return f"http://127.0.0.1:{self.target.port}"
 
 
+_given: set[int] = set()  # ports free_port handed out in this process
+
+
 def free_port() -> int:
-    """Give a TCP port on 127.0.0.1 that nothing listens on now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """Give a TCP port on 127.0.0.1 that nothing uses now, below the kernel's ephemeral range.
+
+    A port from that range (what binding port 0 gives) can be taken before the server binds it, as
+    the source port of any outgoing connection on the machine, the readiness polls' included: seen
+    as MLServer's metrics server failing with 'address already in use' after its model was ready.
+    Below the range only another listener can take it.
+    """
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    candidates = [p for p in range(max(1024, low - 8192), low) if p not in _given]
+    for port in random.sample(candidates, len(candidates)):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _given.add(port)  # a port this run handed out, maybe not bound yet, is never given twice
+        return port
+    raise RuntimeError(f"no free port on 127.0.0.1 in {max(1024, low - 8192)}-{low - 1}")
 
 
 def start(target: Target, cpu: int, log: Path) -> Running:
