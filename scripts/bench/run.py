@@ -18,6 +18,7 @@ import os
 import statistics
 import sys
 import time
+import traceback
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -94,7 +95,7 @@ def agree(running: servers.Running, body: Path, expected: np.ndarray, classes: l
     served = np.array(tensor["data"], dtype=np.float64).reshape(tensor["shape"])
     if "label" in outputs:
         if outputs["label"]["data"] != [classes[i] for i in expected.argmax(axis=1)]:
-            raise SystemExit(f"{running.target.name}: labels differ from scikit-learn's")
+            raise RuntimeError(f"{running.target.name}: labels differ from scikit-learn's")
     return float(np.max(np.abs(served - expected)))
 
 
@@ -219,4 +220,9 @@ def finish(args: argparse.Namespace, before: dict[str, Any], floor: dict[str, An
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except Exception:  # a crash (a server that died, a wrong answer) is an invalid run, never a missed target
+        traceback.print_exc()
+        print("bench: INVALID run: it stopped on the error above", file=sys.stderr)
+        sys.exit(2)
