@@ -35,18 +35,7 @@ exec 9>/tmp/stopline-browser.lock
 flock -w 300 9 || die "another browser.sh holds /tmp/stopline-browser.lock"
 if find_bins; then report; exit 0; fi
 
-export DEBIAN_FRONTEND=noninteractive
 pkgs=(chromium chromium-driver)
-# apt-get update only when the package lists do not know the packages yet.
-if apt-cache policy "${pkgs[@]}" 2>/dev/null | grep -q 'Candidate: (none)' \
-   || [ "$(apt-cache policy "${pkgs[@]}" 2>/dev/null | grep -c 'Candidate:')" -lt 2 ]; then
-  apt-get update -qq || die "apt-get update failed"
-fi
-echo "browser.sh: installing ${pkgs[*]} (apt)" >&2
-if ! apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null; then
-  apt-get update -qq || true     # stale lists give 404s: refresh once and retry
-  apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null \
-    || die "apt-get install ${pkgs[*]} failed; install them, then rerun"
-fi
+"$(dirname "$0")/apt-install.sh" "${pkgs[@]}" || die "could not install ${pkgs[*]}; install them, then rerun"
 find_bins || die "installed ${pkgs[*]}, but chromium and chromedriver are still not on PATH"
 report

@@ -11,8 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 if ! command -v wrk >/dev/null || ! command -v taskset >/dev/null; then
-  echo "bench: installing Debian's wrk (and util-linux for taskset)" >&2
-  apt-get update -qq && apt-get install -y -qq wrk util-linux >/dev/null
+  scripts/apt-install.sh wrk util-linux  # util-linux for taskset
 fi
 scripts/bench/mlserver_env.sh
 

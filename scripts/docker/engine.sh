@@ -57,19 +57,8 @@ if answers; then report; exit 0; fi
 
 if ! command -v dockerd >/dev/null || ! command -v docker-compose >/dev/null \
    || [ ! -x /usr/bin/docker ]; then
-  export DEBIAN_FRONTEND=noninteractive
-  pkgs=(docker.io docker-compose)
-  # apt-get update only when the package lists do not know the packages yet.
-  if apt-cache policy "${pkgs[@]}" 2>/dev/null | grep -q 'Candidate: (none)' \
-     || [ "$(apt-cache policy "${pkgs[@]}" 2>/dev/null | grep -c 'Candidate:')" -lt 2 ]; then
-    apt-get update -qq || die "apt-get update failed"
-  fi
-  echo "engine.sh: installing ${pkgs[*]} (apt)" >&2
-  if ! apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null; then
-    apt-get update -qq || true     # stale lists give 404s: refresh once and retry
-    apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null \
-      || die "apt-get install ${pkgs[*]} failed; install Docker Engine and Compose, then rerun"
-  fi
+  "$here/../apt-install.sh" docker.io docker-compose \
+    || die "could not install docker.io and docker-compose; install Docker Engine and Compose, then rerun"
 fi
 
 # --- start ------------------------------------------------------------------
