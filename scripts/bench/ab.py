@@ -203,12 +203,9 @@ def main(argv: list[str] | None = None) -> int:
     others = {side: [o for s, o in measured if s.target == side] for side in SIDES}
     print("CPU 0 busy with other work in the counted runs: " + ", ".join(
         f"{side} median {statistics.median(o):.1%}, most {max(o):.1%}" for side, o in others.items()))
-    print(f"\nab: wrote {args.out} ({time.strftime('%Y-%m-%d %H:%M')}; load average before "
-          f"{before['loadavg_before']}, after {after})")
-    if not valid:
-        print("ab: INVALID run: answers outside 2xx, socket errors or timeouts (see above)")
-        return 2
-    return 0 if all(v["within"] for v in verdicts) else 1
+    return report.exit_status("ab", args.out, (before["loadavg_before"], after),
+                              None if valid else "answers outside 2xx, socket errors or timeouts",
+                              all(v["within"] for v in verdicts))
 
 
 def rounds(args: argparse.Namespace, revisions: dict[str, Revision], envs: dict[str, dict[str, str]], v2: str,

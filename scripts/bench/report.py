@@ -9,7 +9,9 @@ and the command exits non-zero, whatever the speed.
 from __future__ import annotations
 
 import statistics
+import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 # (name, numerator, denominator or None, operator, limit): the bench's targets (docs/bench.md, Targets),
@@ -153,6 +155,17 @@ def table_text(table: list[dict[str, Any]], starts: dict[str, dict[str, Any]], v
 
 
 DISPLAY = {"mlserver-batching": "mlserver, adaptive batching", "stopline-quiet": "stopline, no access log"}
+
+
+def exit_status(tool: str, out: Path, loadavg: tuple[str, str], invalid: str | None, passed: bool) -> int:
+    """Print where the report went and under what load; give the exit status: 2 when the run is
+    `invalid` (what made it so), else 0 when it `passed` and 1 when not."""
+    before, after = loadavg
+    print(f"\n{tool}: wrote {out} ({time.strftime('%Y-%m-%d %H:%M')}; load average before {before}, after {after})")
+    if invalid:
+        print(f"{tool}: INVALID run: {invalid} (see above)")
+        return 2
+    return 0 if passed else 1
 
 
 def _name(run: dict[str, Any]) -> str:

@@ -17,7 +17,6 @@ import json
 import os
 import statistics
 import sys
-import time
 import traceback
 import urllib.request
 from pathlib import Path
@@ -211,12 +210,9 @@ def finish(args: argparse.Namespace, before: dict[str, Any], floor: dict[str, An
     text = report.table_text(table, start_figures, verdicts, ratios)
     args.out.with_suffix(".md").write_text(text + "\n")
     print(text)
-    print(f"\nbench: wrote {args.out} ({time.strftime('%Y-%m-%d %H:%M')}; load average before "
-          f"{before['loadavg_before']}, after {after})")
-    if not valid:
-        print("bench: INVALID run: answers outside 2xx, socket errors or disagreeing servers (see above)")
-        return 2
-    return 0 if all(v["met"] for v in verdicts) else 1
+    return report.exit_status("bench", args.out, (before["loadavg_before"], after),
+                              None if valid else "answers outside 2xx, socket errors or disagreeing servers",
+                              all(v["met"] for v in verdicts))
 
 
 if __name__ == "__main__":
