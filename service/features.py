@@ -11,7 +11,6 @@ model's own scaler overflows float32 into NaN probabilities.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
@@ -23,7 +22,6 @@ from service.schema import CategoryFeature, InputSchema, NumberFeature
 Matrix = npt.NDArray[np.float32]
 # Validated columns keyed by feature name: lists, or float arrays for number columns.
 Columns = Mapping[str, Sequence[object] | np.ndarray]
-ROW_BY_ROW = 16  # batches up to this many rows are encoded row by row (see Encoder)
 # A denominator within this share of its declared span of zero counts as zero.
 NEAR_ZERO = 1e-6
 
@@ -98,55 +96,21 @@ def encode(schema: InputSchema, columns: Columns) -> Matrix:
 class Encoder:
     """`encode` for one schema, planned once: what the service calls on every batch.
 
-    A batch of a few rows is encoded row by row in Python: numpy's fixed cost per
-    call (~1 us, a dozen calls a batch) is most of the work there. A larger batch
-    is encoded a column at a time with numpy. Both write the same float32 bits
-    (tests/unit/test_features.py holds them to it).
+    One path for every batch size, a column at a time with numpy. A second, row by row
+    in Python for batches of up to 16 rows, encoded one row in 5-7 us against 19-30 us
+    here (timeit, in process), but end to end it earned less than the 20% a second path
+    must: without it single-row /predict kept 0.887 of its requests/s and V2 0.880, in a
+    run that put the unchanged 100- and 1,000-row scenarios at 1.258 and 0.836 (noise;
+    `python -m scripts.bench.ab 1c31911 --rounds 3 --seconds 10`, 2026-12-03 06:18 UTC).
     """
 
     def __init__(self, schema: InputSchema) -> None:
         self.schema = schema
         self.width = len(feature_names(schema))
-        self._names = schema.names
-        # Per feature, in order: None for a number, else value -> its one-hot row (None: all zeros).
-        self._plan: list[dict[str | None, tuple[float, ...]] | None] = [
-            {None: (0.0,) * len(f.categories),
-             **{c: tuple(float(i == j) for j in range(len(f.categories))) for i, c in enumerate(f.categories)}}
-            if isinstance(f, CategoryFeature) else None
-            for f in schema.features
-        ]
         self._ratios = [(r.numerator, r.denominator, near_zero(schema, r.denominator)) for r in schema.ratios]
-        self._ratios_at = [(self._names.index(n), self._names.index(d), zero) for n, d, zero in self._ratios]
 
     def __call__(self, columns: Columns) -> Matrix:
-        rows = len(columns[self._names[0]])
-        return self._by_row(columns, rows) if rows <= ROW_BY_ROW else self._by_column(columns, rows)
-
-    def _by_row(self, columns: Columns, rows: int) -> Matrix:
-        table: list[list[float]] = []
-        nan = math.nan
-        for values in zip(*(columns[name] for name in self._names)):
-            row: list[float] = []
-            numbers: list[float] = []
-            for value, one_hot_rows in zip(values, self._plan):
-                if one_hot_rows is None:
-                    number = nan if value is None else float(value)
-                    numbers.append(number)
-                    row.append(number)
-                    continue
-                numbers.append(nan)
-                try:
-                    row.extend(one_hot_rows[value])
-                except (KeyError, TypeError):
-                    raise ValueError(f"unknown category {value!r}") from None
-            for at_numerator, at_denominator, zero in self._ratios_at:
-                num, den = numbers[at_numerator], numbers[at_denominator]
-                row.append(num / den if abs(den) > zero else nan)  # False for NaN
-            table.append(row)
-        # float64 -> float32 rounds here exactly as the column path's assignment does.
-        return np.array(table, dtype=np.float32).reshape(rows, self.width)
-
-    def _by_column(self, columns: Columns, rows: int) -> Matrix:
+        rows = len(columns[self.schema.features[0].name])
         out = np.empty((rows, self.width), dtype=np.float32)
         numbers: dict[str, npt.NDArray[np.float64]] = {}
         at = 0
