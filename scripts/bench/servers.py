@@ -142,11 +142,18 @@ def cpu_busy_s(cpu: int) -> float:
 
 
 class PeakRss:
-    """Samples a process tree's RSS every 200 ms while in a `with` block; `peak_mb` is the largest seen."""
+    """Samples a process tree's RSS every 200 ms while in a `with` block; `peak_mb` is the largest seen.
+
+    `stalled_s` is the longest the sampler itself was held up past its 200 ms, by the wall clock
+    (the clock wrk's latencies use). The sampler runs beside wrk, off the server's CPU, so a stall
+    of the whole machine shows here (seen: 6.4 s, the host pausing the VM; the kernel logged
+    "crng reseeded due to virtual machine fork"), and a stall of the server alone does not.
+    """
 
     def __init__(self, pid: int) -> None:
         self.pid = pid
         self.peak_mb = 0.0
+        self.stalled_s = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
@@ -160,7 +167,11 @@ class PeakRss:
         self.peak_mb = max(self.peak_mb, rss_mb(self.pid))
 
     def _sample(self) -> None:
+        last = time.time()
         while not self._stop.wait(0.2):
+            now = time.time()
+            self.stalled_s = max(self.stalled_s, now - last - 0.2)
+            last = now
             self.peak_mb = max(self.peak_mb, rss_mb(self.pid))
 
 

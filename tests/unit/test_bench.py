@@ -1,5 +1,8 @@
 """The benchmark harness's arithmetic: wrk's line read back, medians, ratios, targets, invalid runs."""
 
+from pathlib import Path
+from types import SimpleNamespace
+
 import pytest
 
 from scripts.bench import loadgen, report
@@ -116,3 +119,43 @@ def test_the_service_without_its_access_log_is_compared_beside_the_targets_when_
     assert ratios["single-row V2 req/s over MLServer's, neither writing access logs"] == 16.0
     assert [v["value"] for v in verdicts] == [v["value"] for v in report.check(full_table(), STARTS)[1]]
     assert "| stopline, no access log | predict-1 | 25,000 |" in report.table_text(table, STARTS, verdicts, ratios)
+
+
+class FakeWatch:
+    """servers.PeakRss with a made-up stall: the next one from `stalls` each time it is entered."""
+
+    def __init__(self, stalls):
+        self.stalls = stalls
+
+    def __call__(self, pid):
+        self.stalled_s, self.peak_mb = self.stalls.pop(0), 90.0
+        return self
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return None
+
+
+@pytest.mark.parametrize(("stalls", "errors", "runs", "counted_errors"), [
+    ([0.0], [0], 1, 0),                       # clean: measured once
+    ([0.1], [16], 1, 16),                     # errors, the machine ran on: they stand (invalid)
+    ([6.4, 0.0], [16, 0], 2, 0),              # errors while the machine stalled: measured again
+    ([6.4, 6.4, 6.4], [16, 16, 16], 3, 16),   # stalled every time: the errors stand after the last try
+])
+def test_errors_while_the_machine_stalled_are_measured_again_and_no_others(
+        monkeypatch, stalls, errors, runs, counted_errors):
+    from scripts.bench import run, servers
+
+    loads = [loadgen.Load(requests=1000, seconds=10.0, p50_ms=1, p90_ms=2, p99_ms=3, max_ms=4, errors=n)
+             for e in errors for n in (0, e)]  # each try: a clean warm-up, then the counted run
+    counted = []
+    monkeypatch.setattr(loadgen, "run", lambda *a: counted.append(a) or loads.pop(0))
+    monkeypatch.setattr(servers, "PeakRss", FakeWatch(list(stalls)))
+    monkeypatch.setattr(servers, "cpu_seconds", lambda pid: 0.0)
+    process = SimpleNamespace(pid=1)
+    running = servers.Running(servers.Target("stopline", [], Path("."), {}, 1, "/"), process, 0.0)  # type: ignore
+    sample = run.measure(running, "v2-1", Path("x.lua"), 10.0, 3.0, 16, 1)
+    assert len(counted) == 2 * runs
+    assert sample.errors == counted_errors
