@@ -61,7 +61,8 @@ def free_port() -> int:
     Below the range only another listener can take it.
     """
     low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
-    candidates = [p for p in range(max(1024, low - 8192), low) if p not in _given]
+    first = max(1024, low - 8192)
+    candidates = [p for p in range(first, low) if p not in _given]
     for port in random.sample(candidates, len(candidates)):
         with socket.socket() as s:
             try:
@@ -70,7 +71,7 @@ def free_port() -> int:
                 continue
         _given.add(port)  # a port this run handed out, maybe not bound yet, is never given twice
         return port
-    raise RuntimeError(f"no free port on 127.0.0.1 in {max(1024, low - 8192)}-{low - 1}")
+    raise RuntimeError(f"no free port on 127.0.0.1 in {first}-{low - 1}")
 
 
 def start(target: Target, cpu: int, log: Path) -> Running:
