@@ -34,6 +34,11 @@ test: setup
 faults: setup
 	$(VENV)/pytest tests/faults
 
+## chaos: the reliability scenarios under load and faults, against what is deployed (~5 min; SOAK=600 for a 10-minute soak); reports/reliability.{json,md}
+.PHONY: chaos
+chaos: setup
+	scripts/chaos/chaos.sh $(if $(SOAK),--soak $(SOAK))
+
 ## act: run the GitHub workflow locally with act, green and with an injected failure
 .PHONY: act
 act: setup

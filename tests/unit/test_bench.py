@@ -32,6 +32,20 @@ def test_wrk_line_becomes_a_load_with_every_error_summed():
     assert load.rps == 5000.0
 
 
+def test_the_status_line_gives_the_count_of_each_status_and_the_socket_errors_by_kind():
+    output = (loadgen.MARK + " 60 10000000 900 1500 2500 9000 10 1 2 0 0\n"
+              + loadgen.STATUS_MARK + " 503:7 200:50 404:3\n")
+    load = loadgen.parse(output)
+    assert load.statuses == {200: 50, 404: 3, 503: 7}
+    assert list(load.statuses) == [200, 404, 503]
+    assert load.socket_errors == {"connect": 1, "read": 2, "write": 0, "timeout": 0}
+
+
+def test_a_paced_script_waits_between_requests_and_an_unpaced_one_does_not():
+    assert "function delay() return 12.5 end" in loadgen.lua_script("POST", None, delay_ms=12.5)
+    assert "delay" not in loadgen.lua_script("POST", None)
+
+
 @pytest.mark.parametrize("output", ["", "Requests/sec: 5000\n", loadgen.MARK + " 1 2 3\n"])
 def test_a_run_without_the_scripts_line_is_refused(output):
     with pytest.raises(ValueError, match="no STOPLINE_BENCH line"):

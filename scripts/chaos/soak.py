@@ -1,0 +1,81 @@
+"""Soak: half of the stack's capacity for a while; no errors, and no growth in memory, files or threads."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from scripts.chaos.context import PHASE_S, Context
+from scripts.chaos.load import Traffic, predict_script
+from scripts.chaos.result import Outcome, failures
+from scripts.chaos.targets import Usage, host_pid, replicas, usage
+
+WARM_UP_S = 10.0
+SAMPLE_EVERY_S = 2.0
+MAX_RSS_GROWTH = 0.05
+SOAK_CONNECTIONS = 32
+# Compared at rest: once idle connections have closed (uvicorn's keep-alive timeout is 5 s), an open
+# connection more or less is not a leak.
+QUIET_S = 7.0
+
+
+def soak(ctx: Context) -> Outcome:
+    """Paced load at half of what the stack answers saturated, sampling every replica's footprint."""
+    outcome = Outcome("soak", target="front door",
+                      action=f"{ctx.soak_s:g} s of single-row predictions at half of the stack's measured capacity")
+    capacity = ctx.saturating.measure(ctx.door, PHASE_S)
+    outcome.phases["before"] = capacity
+    # n connections, each waiting d ms after an answer, send n * 1000 / (d + answer ms) a second: a
+    # first guess of the answer's time, then one correction from the rate the warm-up reached.
+    target_rps = capacity.rps / 2
+    delay_ms = SOAK_CONNECTIONS * 1000 / target_rps - capacity.p50_ms / 2
+    warm = _paced(ctx, delay_ms).measure(ctx.door, WARM_UP_S)
+    answer_ms = SOAK_CONNECTIONS * 1000 / warm.rps - delay_ms
+    half = _paced(ctx, SOAK_CONNECTIONS * 1000 / target_rps - answer_ms)
+    pids = {c: host_pid(c) for c in replicas()}
+    samples: dict[str, list[Usage]] = {c: [] for c in pids}
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.wait(SAMPLE_EVERY_S):
+            for container, pid in pids.items():
+                samples[container].append(usage(pid))
+
+    time.sleep(QUIET_S)
+    at_rest = {container: usage(pid) for container, pid in pids.items()}
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        outcome.phases["during"] = half.measure(ctx.door, ctx.soak_s)
+    finally:
+        stop.set()
+        sampler.join()
+    time.sleep(QUIET_S)
+    rested = {container: usage(pid) for container, pid in pids.items()}
+    during = outcome.phases["during"]
+    errors = failures(during)
+    outcome.figures.update({"capacity_rps": round(capacity.rps), "soak_rps": round(during.rps),
+                            "replicas": {c[:12]: {"at_rest_after_warm_up": vars(at_rest[c]),
+                                                  "at_rest_after": vars(rested[c]), "peak_under_load": vars(_peak(s))}
+                                         for c, s in samples.items()}})
+    outcome.check("errors during the soak", errors, errors == 0, "0")
+    outcome.check("rate / capacity", round(during.rps / capacity.rps, 2), 0.3 <= during.rps / capacity.rps <= 0.7,
+                  "about 0.5")
+    for container in pids:
+        name, first, last = container[:12], at_rest[container], rested[container]
+        growth = (last.rss_mb - first.rss_mb) / first.rss_mb
+        outcome.check(f"replica {name}: RSS growth after warm-up", f"{growth:.1%} ({first.rss_mb} -> {last.rss_mb} MB)",
+                      growth < MAX_RSS_GROWTH, f"< {MAX_RSS_GROWTH:.0%}")
+        outcome.check(f"replica {name}: open files at rest", f"{first.fds} -> {last.fds}", last.fds <= first.fds,
+                      "no growth")
+        outcome.check(f"replica {name}: threads", f"{first.threads} -> {last.threads}", last.threads <= first.threads,
+                      "no growth")
+    return outcome
+
+
+def _paced(ctx: Context, delay_ms: float) -> Traffic:
+    return Traffic(predict_script(ctx.work, ctx.predict_body, round(max(delay_ms, 0.0), 2)), SOAK_CONNECTIONS)
+
+
+def _peak(series: list[Usage]) -> Usage:
+    return Usage(max(u.rss_mb for u in series), max(u.fds for u in series), max(u.threads for u in series))
