@@ -46,9 +46,9 @@ echo "registry.sh: starting docker-registry on $addr, storage $state/registry; l
 REGISTRY_HTTP_ADDR=$addr REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY=$state/registry \
   setsid nohup docker-registry serve "$state/registry.yml" >>"$log" 2>&1 </dev/null 9>&- &
 pid=$!
-echo "$pid" >"$state/registry.pid"
 for _ in $(seq 100); do
-  if answers; then echo "registry.sh: registry answers on $addr (pid $pid)"; exit 0; fi
+  # The pid is written once it answers: one that died at start (its port taken) leaves the file alone.
+  if answers; then echo "$pid" >"$state/registry.pid"; echo "registry.sh: registry answers on $addr (pid $pid)"; exit 0; fi
   kill -0 "$pid" 2>/dev/null || break
   sleep 0.1
 done

@@ -113,7 +113,11 @@ def pytest_stopline_stage_finished(session: pytest.Session, stage: str, status: 
     if status == "passed":
         failure = "not every deploy test ran (-m/-k), so the release was not verified in full"
     rollout = state["rollout"] or Rollout("failed", "the rollout did not finish", 0.0)
-    entry = conclude(state["release"], state["before"], rollout, failure or "the deploy stage failed")
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    try:
+        entry = conclude(state["release"], state["before"], rollout, failure or "the deploy stage failed")
+        said = f"deploy: {entry.outcome}: {entry.release.image}: {entry.reason}"
+    except DeployError as exc:  # the history cannot be written (a full disk): say so; the stage has failed
+        said = f"deploy: {state['release'].image}: not recorded: {exc}"
     if reporter is not None:
-        reporter.write_line(f"deploy: {entry.outcome}: {entry.release.image}: {entry.reason}", red=True)
+        reporter.write_line(said, red=True)
