@@ -39,10 +39,12 @@ def main(argv: list[str] | None = None) -> int:
 
     from service.app import create_app
     from service.app.logs import configure_logging
+    from service.app.protocol import protocol_class
     configure_logging(settings.log_level)
     app = create_app(settings)
     config = uvicorn.Config(
         app,
+        http=protocol_class(settings),  # httptools, with the limits on a request's head uvicorn lacks
         host=settings.host,
         port=settings.port,
         log_config=None,  # ours: JSON lines

@@ -51,6 +51,15 @@ class ServiceSettings(BaseSettings):
     linger_s: float = Field(
         5.0, ge=0, le=60, description="Most seconds spent discarding a refused body before the connection closes."
     )
+    head_timeout_s: float = Field(
+        5.0, gt=0, le=300,
+        description="Most seconds a request's line and headers may take to arrive; slower is 408 and closed.",
+    )
+    max_head_bytes: int = Field(
+        16_384, ge=1024, le=1_048_576,
+        description="Largest request line plus headers, in bytes; a longer line is 414, longer headers 431.",
+    )
+    max_headers: int = Field(100, ge=10, le=10_000, description="Most headers one request may carry; more is 431.")
     log_level: LogLevel = Field("info", description="Least severe log level written.")
 
     @field_validator("log_level", mode="before")

@@ -11,9 +11,9 @@ import subprocess
 import sys
 import time
 
-import httpx
 import pytest
 
+from tests.component.processes import START_S, connect, free_port, read_all, running_service
 from tests.paths import ROOT
 
 pytestmark = pytest.mark.component
@@ -41,20 +41,9 @@ print(json.dumps({"status": status, "modules": sorted(sys.modules)}))
 """
 
 
-# A start takes about a second, but the fault suite runs this stage beside a live stack and its probe on
-# two CPUs, where one took more than 5 s: the bound is for a start that hangs, not for a slow one.
-START_S = 60
-
-
 def python(*args, env=None, timeout=START_S):
     return subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, **(env or {})})
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_serving_imports_nothing_from_training(bundle_dir):
@@ -112,42 +101,8 @@ def test_a_bad_setting_stops_the_start_naming_it(env, args, message):
 @pytest.fixture
 def server(bundle_dir):
     """Give a running `python -m service` (its port and process), ready; stop it if the test did not."""
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "service", "--bundle", str(bundle_dir), "--port", str(port)],
-                               cwd=ROOT, stderr=subprocess.PIPE, text=True,
-                               env={**os.environ, "STOPLINE_SERVICE_SHUTDOWN_GRACE_S": "5"})
-    deadline = time.monotonic() + START_S
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health/ready", timeout=0.5).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.05)  # polling a start-up: nothing to wait on but the port
-    else:
-        process.kill()
-        pytest.fail(f"not ready within {START_S} s: {process.communicate()[1]}")
-    with process:  # closes its pipe on the way out
-        yield port, process
-        if process.poll() is None:
-            process.kill()
-
-
-def connect(port, head):
-    """Give a connection to the server that has sent `head`."""
-    connection = socket.create_connection(("127.0.0.1", port), timeout=5)
-    connection.sendall(head)
-    return connection
-
-
-def read_all(connection):
-    """Give every byte the server sends until it closes the connection."""
-    chunks = []
-    try:
-        while chunk := connection.recv(65536):
-            chunks.append(chunk)
-    except ConnectionResetError:
-        pass  # it closed on unread request bytes; what it sent before is kept
-    return b"".join(chunks)
+    with running_service(bundle_dir, {"STOPLINE_SERVICE_SHUTDOWN_GRACE_S": "5"}) as running:
+        yield running
 
 
 def test_a_chunked_body_over_the_limit_is_cut_off_with_413(server):

@@ -18,8 +18,8 @@ def test_the_defaults():
     assert settings.model_dump(mode="json") == {
         "bundle": "artifacts/model", "host": "127.0.0.1", "port": 8000, "max_batch_rows": 1000,
         "max_body_bytes": 1_048_576, "max_in_flight": 64, "retry_after_s": 1, "shutdown_grace_s": 10,
-        "linger_bytes": 16_777_216, "linger_s": 5.0,
-        "log_level": "info",
+        "linger_bytes": 16_777_216, "linger_s": 5.0, "head_timeout_s": 5.0, "max_head_bytes": 16_384,
+        "max_headers": 100, "log_level": "info",
     }
 
 
