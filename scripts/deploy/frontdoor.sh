@@ -16,7 +16,8 @@ port=${STOPLINE_DOOR_PORT:-8080}
 base=${STOPLINE_BASE_IMAGE:-stopline/python:3.11-bookworm}
 network=${STOPLINE_NETWORK:-stopline}
 name=stopline-frontdoor
-digest=$(cat "$root/deploy/frontdoor/Dockerfile" "$root/deploy/frontdoor/haproxy.cfg" | sha256sum | cut -c1-12)
+digest=$(cat "$root/deploy/frontdoor/Dockerfile" "$root/deploy/frontdoor/haproxy.cfg" "$root/deploy/frontdoor/503.http" \
+  | sha256sum | cut -c1-12)
 image=stopline/frontdoor:$digest
 
 running=$("$docker" inspect -f '{{.State.Running}} {{.Config.Image}} {{(index (index .HostConfig.PortBindings "8080/tcp") 0).HostPort}}' \
