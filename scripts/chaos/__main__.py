@@ -18,7 +18,7 @@ from collections.abc import Callable
 import httpx
 
 from scripts.bench import machine, prepare
-from scripts.chaos import container_faults, delivery_faults, report, soak, stack_faults
+from scripts.chaos import abuse, container_faults, delivery_faults, overload, report, slow_clients, soak, stack_faults
 from scripts.chaos.context import STEADY_CONNECTIONS, STEADY_DELAY_MS, Context
 from scripts.chaos.load import Traffic, predict_script
 from scripts.chaos.result import Outcome
@@ -41,7 +41,6 @@ def on_container(scenario: Callable[[Context, Container], Outcome]) -> Scenario:
             return scenario(ctx, container)
         finally:
             container.remove()
-    run.__name__ = scenario.__name__
     return run
 
 
@@ -50,6 +49,11 @@ SCENARIOS: dict[str, Scenario] = {
     "replica-kill": stack_faults.replica_killed,
     "sigterm-container": on_container(container_faults.sigterm),
     "scale-down": stack_faults.replica_scaled_down,
+    "overload": overload.overload,
+    "slow-clients-front-door": slow_clients.at_front_door,
+    "slow-clients-container": on_container(slow_clients.at_container),
+    "abuse-container": on_container(lambda ctx, container: abuse.protocol_abuse(container.url, "single container")),
+    "abuse-front-door": lambda ctx: abuse.protocol_abuse(ctx.door, "front door", normalising_proxy=True),
     "soak": soak.soak,
     "registry-down": delivery_faults.registry_down,
     "full-disk": delivery_faults.full_disk,

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import signal
 import subprocess
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+import httpx
 
 from scripts.bench import loadgen
 from scripts.bench.loadgen import Load
@@ -73,3 +76,57 @@ def predict_script(work: Path, body: bytes, delay_ms: float | None = None) -> Pa
     path = work / f"{name}.lua"
     path.write_text(loadgen.lua_script("POST", body_file, delay_ms=delay_ms))
     return path
+
+
+@dataclass(frozen=True)
+class Answer:
+    sent: float  # monotonic seconds
+    ms: float
+    status: int  # 0: no answer (the error is in `error`)
+    retry_after: str | None
+    error: str = ""
+
+
+class Probe:
+    """One client's requests, one after another every `every_s`, each timed: a measurement beside wrk's load.
+
+    wrk gives one latency histogram for every answer; under overload that mixes the refused
+    (fast) with the accepted, so the accepted ones' latency is measured here, request by request.
+    """
+
+    def __init__(self, url: str, body: bytes, every_s: float = 0.02, limit: int = 5_000) -> None:
+        self.url, self.body, self.every_s, self.limit = url, body, every_s, limit
+        self.answers: list[Answer] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> Probe:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        with httpx.Client(timeout=10, headers={"content-type": "application/json"}) as client:
+            while not self._stop.is_set() and len(self.answers) < self.limit:
+                sent = time.monotonic()
+                try:
+                    r = client.post(self.url, content=self.body)
+                    answer = Answer(sent, (time.monotonic() - sent) * 1000, r.status_code, r.headers.get("retry-after"))
+                except httpx.HTTPError as exc:
+                    answer = Answer(sent, (time.monotonic() - sent) * 1000, 0, None, f"{type(exc).__name__}: {exc}")
+                self.answers.append(answer)
+                self._stop.wait(max(0.0, self.every_s - (time.monotonic() - sent)))
+
+    def between(self, start: float, end: float) -> list[Answer]:
+        return [a for a in self.answers if start <= a.sent < end]
+
+
+def p99(values: list[float]) -> float | None:
+    """Give the 99th percentile (nearest rank) of `values`, None for none."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))], 2)
