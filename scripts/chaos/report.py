@@ -33,6 +33,9 @@ def markdown(results: dict[str, Any]) -> str:
         lines.append(f"| {s['name']} | {s['target']} | {s['requests']['sent']:,} | {_failed(s['requests'])} | "
                      f"{_latency(s, 'before')} | {_latency(s, 'during')} | {_latency(s, 'after')} | {recovery} | "
                      f"{s['verdict']} |")
+    if results.get("not_run"):
+        not_run = "; ".join(f"{name} ({why})" for name, why in results["not_run"].items())
+        lines += ["", f"Not run (opt-in with --only): {not_run}"]
     for s in results["scenarios"]:
         lines += ["", f"## {s['name']}: {s['verdict']}", "", s["action"] + ".", ""]
         if s["error"]:
