@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 import time
 
 from scripts.chaos.context import PHASE_S, Context
 from scripts.chaos.load import Answer, Probe, Traffic, p99, predict_script
 from scripts.chaos.result import Outcome
-from scripts.chaos.targets import Container, Usage, host_pid, replicas, usage
+from scripts.chaos.targets import Container, PeakUsage, host_pid, replicas, usage
 from scripts.deploy.settings import FRONT_DOOR_CONTAINER
 
 FLOOD_S = 12.0
@@ -20,6 +19,7 @@ OVERLOAD = 4  # the flood's offered rate, in what one replica sustains
 LATENCY_FACTOR = 10  # accepted (and refused) p99 within this many unloaded p99s
 NORMAL_FACTOR = 3  # "normal latency" after the flood: within this many unloaded p99s
 RECOVERED_WITHIN_S = 1.0
+SAMPLE_EVERY_S = 0.5
 
 
 def overload(ctx: Context) -> Outcome:
@@ -35,14 +35,14 @@ def overload(ctx: Context) -> Outcome:
     flood = Traffic(predict_script(ctx.work, ctx.predict_body), FLOOD_CONNECTIONS, threads=FLOOD_THREADS)
     pids = {"front door": host_pid(FRONT_DOOR_CONTAINER), **{f"replica {c[:12]}": host_pid(c) for c in replicas()}}
     before = {name: usage(pid) for name, pid in pids.items()}
-    peak = dict(before)
     with Probe(ctx.door + "/predict", ctx.predict_body) as probe:
         started = time.monotonic()
         time.sleep(PHASE_S)
         flooding = time.monotonic()
         run = flood.start(ctx.door, FLOOD_S)
-        with _Sampler(pids, peak):
+        with PeakUsage(pids, SAMPLE_EVERY_S) as sampled:
             outcome.phases["during"] = load = run.result()
+        peak = sampled.peak
         flooded = time.monotonic()
         time.sleep(AFTER_S)
     unloaded = p99([a.ms for a in probe.between(started, flooding) if a.status == 200]) or 0.0
@@ -97,27 +97,3 @@ def _count(answers: list[Answer]) -> dict[str, int]:
         key = f"status {a.status}" if a.status else a.error.split(":")[0]
         counts[key] = counts.get(key, 0) + 1
     return counts
-
-
-class _Sampler:
-    """Keeps the largest footprint of each process seen every 0.5 s while in a `with` block."""
-
-    def __init__(self, pids: dict[str, int], peak: dict[str, Usage]) -> None:
-        self.pids, self.peak = pids, peak
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def __enter__(self) -> _Sampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        while not self._stop.wait(0.5):
-            for name, pid in self.pids.items():
-                now = usage(pid)
-                if now.rss_mb > self.peak[name].rss_mb:
-                    self.peak[name] = now

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 import time
 
 from scripts.chaos.context import PHASE_S, Context
 from scripts.chaos.load import Traffic, predict_script
 from scripts.chaos.result import Outcome, failures
-from scripts.chaos.targets import Usage, host_pid, replicas, usage
+from scripts.chaos.targets import PeakUsage, host_pid, replicas, usage
 
 WARM_UP_S = 10.0
 SAMPLE_EVERY_S = 2.0
@@ -33,31 +32,19 @@ def soak(ctx: Context) -> Outcome:
     answer_ms = SOAK_CONNECTIONS * 1000 / warm.rps - delay_ms
     half = _paced(ctx, SOAK_CONNECTIONS * 1000 / target_rps - answer_ms)
     pids = {c: host_pid(c) for c in replicas()}
-    samples: dict[str, list[Usage]] = {c: [] for c in pids}
-    stop = threading.Event()
-
-    def sample() -> None:
-        while not stop.wait(SAMPLE_EVERY_S):
-            for container, pid in pids.items():
-                samples[container].append(usage(pid))
-
     time.sleep(QUIET_S)
     at_rest = {container: usage(pid) for container, pid in pids.items()}
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    try:
+    with PeakUsage(pids, SAMPLE_EVERY_S) as sampled:
         outcome.phases["during"] = half.measure(ctx.door, ctx.soak_s)
-    finally:
-        stop.set()
-        sampler.join()
     time.sleep(QUIET_S)
     rested = {container: usage(pid) for container, pid in pids.items()}
     during = outcome.phases["during"]
     errors = failures(during)
     outcome.figures.update({"capacity_rps": round(capacity.rps), "soak_rps": round(during.rps),
                             "replicas": {c[:12]: {"at_rest_after_warm_up": vars(at_rest[c]),
-                                                  "at_rest_after": vars(rested[c]), "peak_under_load": vars(_peak(s))}
-                                         for c, s in samples.items()}})
+                                                  "at_rest_after": vars(rested[c]),
+                                                  "peak_under_load": vars(sampled.peak[c])}
+                                         for c in pids}})
     outcome.check("errors during the soak", errors, errors == 0, "0")
     outcome.check("rate / capacity", round(during.rps / capacity.rps, 2), 0.3 <= during.rps / capacity.rps <= 0.7,
                   "about 0.5")
@@ -75,7 +62,3 @@ def soak(ctx: Context) -> Outcome:
 
 def _paced(ctx: Context, delay_ms: float) -> Traffic:
     return Traffic(predict_script(ctx.work, ctx.predict_body, round(max(delay_ms, 0.0), 2)), SOAK_CONNECTIONS)
-
-
-def _peak(series: list[Usage]) -> Usage:
-    return Usage(max(u.rss_mb for u in series), max(u.fds for u in series), max(u.threads for u in series))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +64,35 @@ def usage(pid: int) -> Usage:
     threads = sum(int(line.split()[1]) for p in pids for line in Path(f"/proc/{p}/status").read_text().splitlines()
                   if line.startswith("Threads:"))
     return Usage(round(rss_mb(pid), 1), fds, threads)
+
+
+class PeakUsage:
+    """Samples each process tree's footprint every `every_s` while in a `with` block; `peak` is the largest of each."""
+
+    def __init__(self, pids: dict[str, int], every_s: float) -> None:
+        self.pids, self.every_s = pids, every_s
+        self.peak: dict[str, Usage] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> PeakUsage:
+        self._sample()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every_s):
+            self._sample()
+
+    def _sample(self) -> None:
+        for name, pid in self.pids.items():
+            now, seen = usage(pid), self.peak.get(name)
+            self.peak[name] = now if seen is None else Usage(
+                max(seen.rss_mb, now.rss_mb), max(seen.fds, now.fds), max(seen.threads, now.threads))
 
 
 def compose(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
