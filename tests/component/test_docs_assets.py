@@ -41,6 +41,13 @@ def test_the_page_names_only_its_own_assets(client, page, assets):
 
 
 @pytest.mark.parametrize("page", ["/docs", "/redoc"])
+def test_the_browser_may_load_the_page_s_assets_from_this_host_only(client, page):
+    # ReDoc's script names an image on cdn.redoc.ly; the policy is what keeps the browser from asking for it.
+    policy = client.get(page).headers["content-security-policy"]
+    assert policy == "default-src 'self' 'unsafe-inline' data: blob:"
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
 def test_every_asset_a_page_names_is_served_with_its_type(client, page):
     for url in references(client.get(page).text):
         response = client.get(url)
