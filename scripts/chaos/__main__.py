@@ -63,9 +63,9 @@ SCENARIOS: dict[str, Scenario] = {
 # Not run by default yet (docs/reliability.md, "Not yet in the default run"): each failed a check in one
 # of its runs here, and CI runs the default set. `--only NAME` runs them.
 OPT_IN = {
-    "overload": "accepted p99 7.0x then 16.9x unloaded in two runs: the probe gets ~18 accepted answers in the flood",
-    "slow-clients-container": "the idle wrk connections got no answer through docker-proxy in one run: not understood",
-    "slow-clients-front-door": "normal p99 0.93x, 1.48x, 1.81x, then 10.18x unloaded (limit 5) in four runs",
+    "overload": "accepted p99 7.6x, 10.7x, 15.6x unloaded in three paced runs (limit 10): CPU shared with wrk",
+    "slow-clients-container": "passed 2 of 2 runs with held idle sockets; not yet through a fresh-clone CI run",
+    "slow-clients-front-door": "passed 3 of 4 runs with held idle sockets; one run: 8 door 503s at 10 connections",
 }
 
 

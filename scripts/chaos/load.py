@@ -29,6 +29,7 @@ class Traffic:
     path: str = "/predict"
     threads: int = 1
     timeout_s: float = 5
+    nice: int = 0  # wrk's scheduling priority: 19 takes only the CPU the stack leaves
 
     def measure(self, base_url: str, seconds: float) -> Load:
         """Give one wrk run of `seconds` against `base_url`."""
@@ -38,6 +39,8 @@ class Traffic:
         """Start one wrk run of `seconds` in the background."""
         command = loadgen.command(base_url + self.path, self.script, seconds, self.connections,
                                   threads=self.threads, timeout_s=self.timeout_s)
+        if self.nice:
+            command = ["nice", "-n", str(self.nice), *command]
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         return Running(process, seconds, time.monotonic())
 
@@ -78,6 +81,24 @@ def predict_script(work: Path, body: bytes, delay_ms: float | None = None) -> Pa
     return path
 
 
+def paced(work: Path, body: bytes, base_url: str, target_rps: float, connections: int, trial_s: float,
+          threads: int = 1, nice: int = 0) -> tuple[Traffic, Load]:
+    """Give traffic paced for `target_rps` at `base_url`, and the trial run that corrected it.
+
+    n connections, each waiting d ms after an answer, send n * 1000 / (d + answer ms) a second: a
+    first d as if answers took no time, then one correction from the rate a `trial_s` run reached.
+    (wrk's delay() is whole milliseconds; the correction absorbs that too.)
+    """
+    def traffic(delay_ms: float) -> Traffic:
+        return Traffic(predict_script(work, body, round(max(delay_ms, 0.0), 2)), connections, threads=threads,
+                       nice=nice)
+
+    delay_ms = connections * 1000 / target_rps
+    trial = traffic(delay_ms).measure(base_url, trial_s)
+    answer_ms = connections * 1000 / trial.rps - delay_ms
+    return traffic(delay_ms - answer_ms), trial
+
+
 @dataclass(frozen=True)
 class Answer:
     sent: float  # monotonic seconds
@@ -94,7 +115,7 @@ class Probe:
     (fast) with the accepted, so the accepted ones' latency is measured here, request by request.
     """
 
-    def __init__(self, url: str, body: bytes, every_s: float = 0.02, limit: int = 5_000) -> None:
+    def __init__(self, url: str, body: bytes, every_s: float = 0.005, limit: int = 5_000) -> None:
         self.url, self.body, self.every_s, self.limit = url, body, every_s, limit
         self.answers: list[Answer] = []
         self._stop = threading.Event()

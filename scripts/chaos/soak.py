@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from scripts.chaos.context import PHASE_S, Context
-from scripts.chaos.load import Traffic, predict_script
+from scripts.chaos.load import paced
 from scripts.chaos.result import Outcome, failures
 from scripts.chaos.targets import PeakUsage, host_pid, replicas, usage
 
@@ -24,13 +24,7 @@ def soak(ctx: Context) -> Outcome:
                       action=f"{ctx.soak_s:g} s of single-row predictions at half of the stack's measured capacity")
     capacity = ctx.saturating.measure(ctx.door, PHASE_S)
     outcome.phases["before"] = capacity
-    # n connections, each waiting d ms after an answer, send n * 1000 / (d + answer ms) a second: a
-    # first guess of the answer's time, then one correction from the rate the warm-up reached.
-    target_rps = capacity.rps / 2
-    delay_ms = SOAK_CONNECTIONS * 1000 / target_rps - capacity.p50_ms / 2
-    warm = _paced(ctx, delay_ms).measure(ctx.door, WARM_UP_S)
-    answer_ms = SOAK_CONNECTIONS * 1000 / warm.rps - delay_ms
-    half = _paced(ctx, SOAK_CONNECTIONS * 1000 / target_rps - answer_ms)
+    half, _ = paced(ctx.work, ctx.predict_body, ctx.door, capacity.rps / 2, SOAK_CONNECTIONS, WARM_UP_S)
     pids = {c: host_pid(c) for c in replicas()}
     time.sleep(QUIET_S)
     at_rest = {container: usage(pid) for container, pid in pids.items()}
@@ -58,7 +52,3 @@ def soak(ctx: Context) -> Outcome:
         outcome.check(f"replica {name}: threads", f"{first.threads} -> {last.threads}", last.threads <= first.threads,
                       "no growth")
     return outcome
-
-
-def _paced(ctx: Context, delay_ms: float) -> Traffic:
-    return Traffic(predict_script(ctx.work, ctx.predict_body, round(max(delay_ms, 0.0), 2)), SOAK_CONNECTIONS)
