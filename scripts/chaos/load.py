@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ import httpx
 
 from scripts.bench import loadgen
 from scripts.bench.loadgen import Load
+from scripts.chaos.background import Background
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ class Answer:
     error: str = ""
 
 
-class Probe:
+class Probe(Background):
     """One client's requests, one after another every `every_s`, each timed: a measurement beside wrk's load.
 
     wrk gives one latency histogram for every answer; under overload that mixes the refused
@@ -116,18 +116,9 @@ class Probe:
     """
 
     def __init__(self, url: str, body: bytes, every_s: float = 0.005, limit: int = 5_000) -> None:
+        super().__init__()
         self.url, self.body, self.every_s, self.limit = url, body, every_s, limit
         self.answers: list[Answer] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def __enter__(self) -> Probe:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
 
     def _run(self) -> None:
         with httpx.Client(timeout=10, headers={"content-type": "application/json"}) as client:

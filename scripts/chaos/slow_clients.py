@@ -18,12 +18,12 @@ import re
 import selectors
 import socket
 import subprocess
-import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from scripts.chaos.background import Background
 from scripts.chaos.context import PHASE_S, Context
 from scripts.chaos.result import Outcome, failures
 from scripts.chaos.targets import Container
@@ -85,31 +85,21 @@ class _Idle:
     closed_at: float | None = None
 
 
-@dataclass
-class IdleClients:
+class IdleClients(Background):
     """`count` keep-alive connections to `url` that each ask GET /health/live once, then sit idle.
 
     A connection holder beside the load, not load: it opens them over `open_over_s`, reads each
     answer's status line, and notes when the server closes each connection.
     """
 
-    url: str
-    count: int
-    open_over_s: float
-    clients: list[_Idle] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)  # connections that could not be opened or sent on
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _thread: threading.Thread | None = None
-
-    def __enter__(self) -> IdleClients:
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-        return self
+    def __init__(self, url: str, count: int, open_over_s: float) -> None:
+        super().__init__()
+        self.url, self.count, self.open_over_s = url, count, open_over_s
+        self.clients: list[_Idle] = []
+        self.errors: list[str] = []  # connections that could not be opened or sent on
 
     def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        assert self._thread is not None
-        self._thread.join()
+        super().__exit__(*exc)
         for client in self.clients:
             client.sock.close()
 

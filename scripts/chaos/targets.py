@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from pathlib import Path
 import httpx
 
 from scripts.bench.servers import free_port, rss_mb
+from scripts.chaos.background import Background
 from scripts.deploy.docker import DeployError, docker
 from scripts.deploy.settings import ROOT, SERVICE
 
@@ -66,23 +66,17 @@ def usage(pid: int) -> Usage:
     return Usage(round(rss_mb(pid), 1), fds, threads)
 
 
-class PeakUsage:
+class PeakUsage(Background):
     """Samples each process tree's footprint every `every_s` while in a `with` block; `peak` is the largest of each."""
 
     def __init__(self, pids: dict[str, int], every_s: float) -> None:
+        super().__init__()
         self.pids, self.every_s = pids, every_s
         self.peak: dict[str, Usage] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
     def __enter__(self) -> PeakUsage:
         self._sample()
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
+        return super().__enter__()
 
     def _run(self) -> None:
         while not self._stop.wait(self.every_s):
